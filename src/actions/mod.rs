@@ -1,0 +1,160 @@
+//! The OCF actions (SPEC section 4). `Agent` carries what every action needs: the
+//! environment, the typed configuration, the local facts and the action's deadline.
+
+pub mod monitor;
+pub mod start;
+pub mod stop;
+pub mod validate;
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::config::Config;
+use crate::exec::{CommandSpec, RunAs};
+use crate::ocf::{Action, Env, Instance, Meta};
+use crate::pg::pidfile::PidFile;
+use crate::pg::sql::{Endpoint, Target, DEFAULT_SOCKET_DIR};
+use crate::pg::version::PgVersion;
+
+/// How often waits look again.
+pub const POLL: Duration = Duration::from_millis(200);
+
+/// The invocation: who called us for what, and until when.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub env: Env,
+    pub action: Action,
+    pub instance: Instance,
+    pub meta: Meta,
+    pub check_level: u32,
+    /// The operation timeout (Pacemaker's, or the meta-data default).
+    pub timeout: Duration,
+    pub started: Instant,
+    /// When the action must have answered: the timeout less a safety margin.
+    pub deadline: Instant,
+}
+
+impl Ctx {
+    pub fn new(env: Env, action: Action) -> Ctx {
+        let meta = Meta::from_env(&env);
+        let timeout = meta
+            .timeout
+            .filter(|t| !t.is_zero())
+            .unwrap_or(Duration::from_secs(action.default_timeout_secs()));
+        let margin = (timeout / 10).clamp(Duration::from_millis(500), Duration::from_secs(2));
+        let started = Instant::now();
+        Ctx {
+            check_level: env
+                .get("OCF_CHECK_LEVEL")
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0),
+            instance: Instance::from_env(&env),
+            meta,
+            env,
+            action,
+            timeout,
+            started,
+            deadline: started + timeout.saturating_sub(margin),
+        }
+    }
+
+    pub fn is_probe(&self) -> bool {
+        self.action == Action::Monitor && self.meta.is_probe()
+    }
+
+    /// Seconds left before the deadline, for messages.
+    pub fn remaining(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+}
+
+/// A validated invocation, ready to act.
+#[derive(Debug, Clone)]
+pub struct Agent {
+    pub ctx: Ctx,
+    pub cfg: Config,
+    pub pgdba: RunAs,
+    pub version: Option<PgVersion>,
+}
+
+impl Agent {
+    /// How monitor queries reach the server: pghost (socket directory or host), else
+    /// socketdir, else the directory the running server announced, else the default.
+    pub fn sql_target(&self) -> Target {
+        let cfg = &self.cfg;
+        let host = if cfg.pghost.starts_with('/') {
+            Endpoint::Socket(cfg.pghost.clone().into())
+        } else if !cfg.pghost.is_empty() {
+            Endpoint::Tcp(cfg.pghost.clone())
+        } else if let Some(dir) = &cfg.socketdir {
+            Endpoint::Socket(dir.clone())
+        } else {
+            Endpoint::Socket(
+                PidFile::read(&cfg.pgdata)
+                    .and_then(|p| p.socket_dir)
+                    .unwrap_or_else(|| DEFAULT_SOCKET_DIR.into()),
+            )
+        };
+        let user = if cfg.monitor_user.is_empty() {
+            cfg.pgdba.clone()
+        } else {
+            cfg.monitor_user.clone()
+        };
+        Target {
+            host,
+            port: cfg.pgport,
+            dbname: cfg.pgdb.clone(),
+            user,
+            password: (!cfg.monitor_password.is_empty()).then(|| cfg.monitor_password.clone()),
+            os_user: Some(self.pgdba.clone()),
+        }
+        .with_pgpass(&self.pgdba.home)
+    }
+
+    /// This node's name as the cluster knows it, lowercased: Pacemaker's `on_node`
+    /// meta attribute, else `crm_node -n`, else the kernel's node name.
+    pub async fn local_node_name(&self) -> String {
+        if let Some(n) = &self.ctx.meta.on_node {
+            return n.clone();
+        }
+        let limit = Instant::now() + Duration::from_secs(5);
+        if let Ok(out) = CommandSpec::new("/usr/sbin/crm_node")
+            .arg("-n")
+            .run_ok(limit.min(self.ctx.deadline))
+            .await
+        {
+            let n = out.stdout.trim();
+            if !n.is_empty() {
+                return n.to_lowercase();
+            }
+        }
+        nix::sys::utsname::uname()
+            .map(|u| u.nodename().to_string_lossy().to_lowercase())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadline_is_inside_the_timeout() {
+        let env = Env::from_pairs([("OCF_RESKEY_CRM_meta_timeout", "20000")]);
+        let ctx = Ctx::new(env, Action::Stop);
+        assert_eq!(ctx.timeout, Duration::from_secs(20));
+        assert_eq!(ctx.deadline - ctx.started, Duration::from_secs(18));
+        let ctx = Ctx::new(Env::default(), Action::Monitor);
+        assert_eq!(ctx.timeout, Duration::from_secs(30));
+        let env = Env::from_pairs([
+            ("OCF_RESKEY_CRM_meta_timeout", "3000"),
+            ("OCF_RESKEY_CRM_meta_interval", "0"),
+            ("OCF_CHECK_LEVEL", "10"),
+        ]);
+        let ctx = Ctx::new(env, Action::Monitor);
+        assert!(ctx.is_probe());
+        assert_eq!(ctx.check_level, 10);
+        assert_eq!(ctx.deadline - ctx.started, Duration::from_millis(2500));
+    }
+}

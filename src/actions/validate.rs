@@ -1,0 +1,115 @@
+//! validate-all and the checks every action runs first (SPEC section 3). Level 0 is the
+//! typed configuration itself (`Config::from_env`); the local checks here (level 10) look
+//! at this node's files and users and change nothing.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use crate::config::{Config, RepMode};
+use crate::error::{Error, Result};
+use crate::exec::RunAs;
+use crate::fsutil;
+use crate::pg::conffile;
+use crate::pg::version::PgVersion;
+
+/// What the local checks learnt, for the action that follows.
+#[derive(Debug, Clone)]
+pub struct Local {
+    pub pgdba: RunAs,
+    pub version: Option<PgVersion>,
+    /// Warnings an operator should see (logged by the caller).
+    pub warnings: Vec<String>,
+}
+
+fn executable(p: &Path) -> bool {
+    std::fs::metadata(p)
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
+}
+
+/// The level-10 checks. `probe` relaxes what a probe on a node without the data may lack.
+pub fn local_checks(cfg: &Config, probe: bool) -> Result<Local> {
+    if !executable(&cfg.pgctl) {
+        return Err(Error::NotInstalled(format!(
+            "pg_ctl not found or not executable at {} (parameter pgctl)",
+            cfg.pgctl.display()
+        )));
+    }
+    if !executable(&cfg.psql) {
+        return Err(Error::NotInstalled(format!(
+            "psql not found or not executable at {} (parameter psql)",
+            cfg.psql.display()
+        )));
+    }
+    let pgdba = RunAs::lookup(&cfg.pgdba).ok_or_else(|| {
+        Error::NotInstalled(format!(
+            "user {:?} (parameter pgdba) does not exist",
+            cfg.pgdba
+        ))
+    })?;
+    let mut warnings = Vec::new();
+    let conf_text = std::fs::read_to_string(&cfg.config).ok();
+    if !probe {
+        if !cfg.config.is_file() {
+            return Err(Error::NotInstalled(format!(
+                "configuration file {} does not exist",
+                cfg.config.display()
+            )));
+        }
+        if !fsutil::writable_by(&cfg.pgdata, &pgdba) {
+            return Err(Error::Permission(format!(
+                "data directory {} is missing or not writable by {}",
+                cfg.pgdata.display(),
+                cfg.pgdba
+            )));
+        }
+    }
+    let version = PgVersion::read(&cfg.pgdata);
+    if let Some(v) = version {
+        if cfg.rep_mode != RepMode::None && v < PgVersion::new(9, 1) {
+            return Err(Error::NotInstalled(format!(
+                "replication needs PostgreSQL 9.1 or later; {} has {v}",
+                cfg.pgdata.display()
+            )));
+        }
+        if !cfg.replication_slot_name.is_empty() && v < PgVersion::new(9, 4) {
+            return Err(Error::Configured(format!(
+                "replication slots need PostgreSQL 9.4 or later; {} has {v}",
+                cfg.pgdata.display()
+            )));
+        }
+    }
+    if let Some(text) = &conf_text {
+        let socket_setting = ["unix_socket_directories", "unix_socket_directory"]
+            .into_iter()
+            .find(|s| conffile::setting(text, s).is_some());
+        if let (Some(name), None) = (socket_setting, &cfg.socketdir) {
+            return Err(Error::Configured(format!(
+                "{} sets {name}: set the socketdir parameter to the same directory",
+                cfg.config.display()
+            )));
+        }
+    }
+    if cfg.rep_mode.uses_recovery_config() {
+        if !fsutil::dir_preparable(&cfg.tmpdir, &pgdba) {
+            return Err(Error::Permission(format!(
+                "tmpdir {} cannot be created or is not writable",
+                cfg.tmpdir.display()
+            )));
+        }
+        if let Ok(auto) = std::fs::read_to_string(cfg.pgdata.join("postgresql.auto.conf")) {
+            for name in ["primary_conninfo", "synchronous_standby_names"] {
+                if conffile::setting(&auto, name).is_some() {
+                    warnings.push(format!(
+                        "postgresql.auto.conf sets {name}, which overrides the value this agent writes; remove it with ALTER SYSTEM RESET {name}"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(Local {
+        pgdba,
+        version,
+        warnings,
+    })
+}

@@ -1,0 +1,335 @@
+//! The one way the agent runs a child process: an argv (never a shell), a cleared
+//! environment plus what the tool needs, the pgdba uid/gid and groups for PostgreSQL
+//! tools, and a deadline after which the child is killed and the call fails.
+
+use std::ffi::{CString, OsString};
+use std::path::PathBuf;
+use std::process::{ExitStatus, Stdio};
+use std::time::Duration;
+
+use nix::unistd::{Gid, Uid};
+use tokio::io::AsyncReadExt;
+use tokio::time::Instant;
+
+/// PATH given to every child: system directories only.
+const SAFE_PATH: &str = "/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// An OS identity to run a child as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunAs {
+    pub name: String,
+    pub uid: Uid,
+    pub gid: Gid,
+    pub groups: Vec<Gid>,
+    pub home: PathBuf,
+}
+
+impl RunAs {
+    /// Looks the user up (passwd and group databases).
+    pub fn lookup(name: &str) -> Option<RunAs> {
+        let user = nix::unistd::User::from_name(name).ok().flatten()?;
+        let cname = CString::new(name).ok()?;
+        let groups = nix::unistd::getgrouplist(&cname, user.gid).unwrap_or_else(|_| vec![user.gid]);
+        Some(RunAs {
+            name: name.to_string(),
+            uid: user.uid,
+            gid: user.gid,
+            groups,
+            home: user.dir,
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    #[error("cannot run {program}: {source}")]
+    Spawn {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{program} did not finish within {after:.1?}; killed")]
+    TimedOut { program: String, after: Duration },
+    #[error("{program} failed ({status}): {stderr}")]
+    Failed {
+        program: String,
+        status: String,
+        stderr: String,
+    },
+}
+
+/// What a finished child left behind.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn success(&self) -> bool {
+        self.status.success()
+    }
+}
+
+/// A child process to run.
+#[derive(Debug, Clone)]
+pub struct CommandSpec {
+    pub program: PathBuf,
+    pub args: Vec<OsString>,
+    pub env: Vec<(String, String)>,
+    pub run_as: Option<RunAs>,
+    pub cwd: Option<PathBuf>,
+}
+
+impl CommandSpec {
+    pub fn new(program: impl Into<PathBuf>) -> CommandSpec {
+        CommandSpec {
+            program: program.into(),
+            args: Vec::new(),
+            env: Vec::new(),
+            run_as: None,
+            cwd: None,
+        }
+    }
+
+    pub fn arg(mut self, a: impl Into<OsString>) -> Self {
+        self.args.push(a.into());
+        self
+    }
+
+    pub fn args<I, A>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = A>,
+        A: Into<OsString>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn env(mut self, k: &str, v: impl Into<String>) -> Self {
+        self.env.push((k.to_string(), v.into()));
+        self
+    }
+
+    pub fn run_as(mut self, who: Option<&RunAs>) -> Self {
+        self.run_as = who.cloned();
+        self
+    }
+
+    /// How the command reads in a log line: program and arguments, space separated.
+    pub fn display(&self) -> String {
+        let mut s = self.program.display().to_string();
+        for a in &self.args {
+            s.push(' ');
+            s.push_str(&a.to_string_lossy());
+        }
+        s
+    }
+
+    fn program_name(&self) -> String {
+        self.program.display().to_string()
+    }
+
+    /// Runs the child to completion or until `deadline`; a non-zero exit is not an error
+    /// here (see [`CommandSpec::run_ok`]).
+    pub async fn run(&self, deadline: Instant) -> Result<Output, ExecError> {
+        let started = Instant::now();
+        let mut cmd = tokio::process::Command::new(&self.program);
+        cmd.args(&self.args)
+            .env_clear()
+            .env("PATH", SAFE_PATH)
+            .env("LC_ALL", "C")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd.current_dir(self.cwd.clone().unwrap_or_else(|| PathBuf::from("/")));
+        if let Some(who) = &self.run_as {
+            cmd.env("USER", &who.name)
+                .env("LOGNAME", &who.name)
+                .env("HOME", &who.home);
+            if Uid::effective().is_root() && who.uid != Uid::effective() {
+                let (uid, gid, groups) = (who.uid, who.gid, who.groups.clone());
+                // SAFETY: only async-signal-safe system calls run between fork and exec.
+                unsafe {
+                    cmd.pre_exec(move || {
+                        nix::unistd::setgroups(&groups)?;
+                        nix::unistd::setgid(gid)?;
+                        nix::unistd::setuid(uid)?;
+                        Ok(())
+                    });
+                }
+            }
+        }
+        tracing::debug!("running {}", self.display());
+        let mut child = cmd.spawn().map_err(|source| ExecError::Spawn {
+            program: self.program_name(),
+            source,
+        })?;
+        let mut out = child.stdout.take();
+        let mut err = child.stderr.take();
+        let read_out = tokio::spawn(async move {
+            let mut s = Vec::new();
+            if let Some(o) = out.as_mut() {
+                let _ = o.read_to_end(&mut s).await;
+            }
+            s
+        });
+        let read_err = tokio::spawn(async move {
+            let mut s = Vec::new();
+            if let Some(e) = err.as_mut() {
+                let _ = e.read_to_end(&mut s).await;
+            }
+            s
+        });
+        let status = match tokio::time::timeout_at(deadline, child.wait()).await {
+            Ok(Ok(status)) => status,
+            Ok(Err(source)) => {
+                return Err(ExecError::Spawn {
+                    program: self.program_name(),
+                    source,
+                })
+            }
+            Err(_) => {
+                let _ = child.start_kill();
+                let _ = child.wait().await;
+                return Err(ExecError::TimedOut {
+                    program: self.program_name(),
+                    after: started.elapsed(),
+                });
+            }
+        };
+        // A daemon the child left behind may hold the pipes open: read what is there.
+        let grace = Instant::now() + Duration::from_millis(300);
+        let stdout = tokio::time::timeout_at(grace, read_out)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let stderr = tokio::time::timeout_at(grace, read_err)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        Ok(Output {
+            status,
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        })
+    }
+
+    /// Like [`CommandSpec::run`], and a non-zero exit becomes `ExecError::Failed` with the
+    /// child's stderr.
+    pub async fn run_ok(&self, deadline: Instant) -> Result<Output, ExecError> {
+        let out = self.run(deadline).await?;
+        if out.success() {
+            Ok(out)
+        } else {
+            Err(ExecError::Failed {
+                program: self.program_name(),
+                status: out.status.to_string(),
+                stderr: out.stderr.trim().to_string(),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn argv_is_not_a_shell_and_env_is_cleared() {
+        rt().block_on(async {
+            let out = CommandSpec::new("/bin/echo")
+                .arg("$(id); `id`")
+                .run_ok(Instant::now() + Duration::from_secs(5))
+                .await
+                .unwrap();
+            assert_eq!(out.stdout, "$(id); `id`\n");
+            let out = CommandSpec::new("/usr/bin/env")
+                .env("PGPORT", "5999")
+                .run_ok(Instant::now() + Duration::from_secs(5))
+                .await
+                .unwrap();
+            let mut lines: Vec<&str> = out.stdout.lines().collect();
+            lines.sort();
+            assert_eq!(
+                lines,
+                vec![
+                    "LC_ALL=C",
+                    "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                    "PGPORT=5999"
+                ]
+            );
+        });
+    }
+
+    #[test]
+    fn deadline_kills_the_child() {
+        rt().block_on(async {
+            let t0 = Instant::now();
+            let err = CommandSpec::new("/bin/sleep")
+                .arg("30")
+                .run(Instant::now() + Duration::from_millis(300))
+                .await
+                .unwrap_err();
+            assert!(matches!(err, ExecError::TimedOut { .. }), "{err}");
+            assert!(t0.elapsed() < Duration::from_secs(5));
+        });
+    }
+
+    #[test]
+    fn failure_carries_stderr() {
+        rt().block_on(async {
+            let err = CommandSpec::new("/bin/ls")
+                .arg("/nonexistent-dir-for-test")
+                .run_ok(Instant::now() + Duration::from_secs(5))
+                .await
+                .unwrap_err();
+            let msg = err.to_string();
+            assert!(
+                msg.contains("/bin/ls failed") && msg.contains("nonexistent"),
+                "{msg}"
+            );
+            let err = CommandSpec::new("/nonexistent/prog")
+                .run(Instant::now() + Duration::from_secs(5))
+                .await
+                .unwrap_err();
+            assert!(matches!(err, ExecError::Spawn { .. }));
+        });
+    }
+
+    #[test]
+    fn drops_to_the_named_user() {
+        if !Uid::effective().is_root() {
+            panic!("this test needs root (CI runs as root): run cargo test as root");
+        }
+        let nobody = RunAs::lookup("nobody").expect("user nobody");
+        rt().block_on(async {
+            let out = CommandSpec::new("/usr/bin/id")
+                .run_as(Some(&nobody))
+                .run_ok(Instant::now() + Duration::from_secs(5))
+                .await
+                .unwrap();
+            assert!(
+                out.stdout
+                    .starts_with(&format!("uid={}(nobody)", nobody.uid)),
+                "{}",
+                out.stdout
+            );
+            assert!(!out.stdout.contains("groups=0(root)"));
+        });
+    }
+}

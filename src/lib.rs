@@ -1,0 +1,142 @@
+//! The `pgsql` OCF resource agent: `run` maps an action and an environment to an OCF
+//! status. This is the only place where errors become exit codes, exit reasons and the
+//! one log line that reports them.
+
+pub mod actions;
+pub mod config;
+pub mod error;
+pub mod exec;
+pub mod fsutil;
+pub mod metadata;
+pub mod ocf;
+pub mod params;
+pub mod pg;
+pub mod words;
+
+use std::io::Write;
+
+use actions::{monitor, start, stop, validate, Agent, Ctx};
+use config::Config;
+use error::{Error, Result};
+use ocf::{Action, Env, OcfStatus};
+
+pub const USAGE: &str =
+    "usage: pgsql {start|stop|status|monitor|promote|demote|notify|meta-data|validate-all|methods}";
+
+/// Runs `action_arg` with `env`; `tty` tells whether logs go to the terminal.
+pub fn run(action_arg: Option<&str>, env: Env, tty: bool) -> OcfStatus {
+    let Some(arg) = action_arg else {
+        eprintln!("{USAGE}");
+        return OcfStatus::ErrArgs;
+    };
+    let Some(action) = Action::parse(arg) else {
+        eprintln!("{USAGE}");
+        eprintln!(
+            "{}",
+            ocf::exit_reason_line(&env, &format!("unknown action {arg:?}"))
+        );
+        return OcfStatus::ErrUnimplemented;
+    };
+    match action {
+        Action::MetaData => return print_stdout(&metadata::render()),
+        Action::Methods => return print_stdout(&metadata::methods()),
+        _ => {}
+    }
+    let ctx = Ctx::new(env, action);
+    ocf::log::init(&ctx.env, &ctx.instance, action, tty);
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return report(&ctx, &Error::io("cannot start the async runtime", e)),
+    };
+    match rt.block_on(dispatch(&ctx)) {
+        Ok(status) => {
+            tracing::debug!("{action} returns {status}");
+            status
+        }
+        Err(e) => report(&ctx, &e),
+    }
+}
+
+fn print_stdout(text: &str) -> OcfStatus {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => OcfStatus::Success,
+        Err(_) => OcfStatus::ErrGeneric,
+    }
+}
+
+/// Logs the error once, prints the exit reason and returns its code.
+fn report(ctx: &Ctx, e: &Error) -> OcfStatus {
+    let status = e.status();
+    tracing::error!("{} failed: {e}", ctx.action);
+    eprintln!("{}", ocf::exit_reason_line(&ctx.env, &e.to_string()));
+    status
+}
+
+/// When validation fails: stop succeeds (nothing here can be running under this
+/// configuration), monitor and status report not running, other actions fail.
+fn on_invalid(ctx: &Ctx, e: Error) -> Result<OcfStatus> {
+    match ctx.action {
+        Action::Stop => {
+            tracing::error!("stop: configuration is invalid ({e}); reporting stopped");
+            Ok(OcfStatus::Success)
+        }
+        Action::Monitor | Action::Status => {
+            if ctx.is_probe() {
+                tracing::debug!("probe: {e}");
+            } else {
+                report(ctx, &e);
+            }
+            Ok(OcfStatus::NotRunning)
+        }
+        _ => Err(e),
+    }
+}
+
+async fn dispatch(ctx: &Ctx) -> Result<OcfStatus> {
+    let cfg = match Config::from_env(&ctx.env, &ctx.meta) {
+        Ok(c) => c,
+        Err(e) => return on_invalid(ctx, e),
+    };
+    if ctx.action == Action::ValidateAll && ctx.check_level < 10 {
+        return Ok(OcfStatus::Success);
+    }
+    let local = match validate::local_checks(&cfg, ctx.is_probe()) {
+        Ok(l) => l,
+        Err(e) => return on_invalid(ctx, e),
+    };
+    for w in &local.warnings {
+        tracing::warn!("{w}");
+    }
+    if ctx.action == Action::ValidateAll {
+        return Ok(OcfStatus::Success);
+    }
+    let agent = Agent {
+        ctx: ctx.clone(),
+        cfg,
+        pgdba: local.pgdba,
+        version: local.version,
+    };
+    if agent.cfg.rep_mode.is_replication() {
+        return Err(Error::Failed(format!(
+            "rep_mode {} is not available in this build yet",
+            agent.cfg.rep_mode_name()
+        )));
+    }
+    match ctx.action {
+        Action::Start => start::start(&agent).await,
+        Action::Stop => stop::stop(&agent).await,
+        Action::Monitor => monitor::monitor(&agent).await,
+        Action::Status => Ok(monitor::status(&agent)),
+        Action::Promote | Action::Demote => Err(Error::Configured(format!(
+            "{} needs rep_mode async or sync (rep_mode is {})",
+            ctx.action,
+            agent.cfg.rep_mode_name()
+        ))),
+        Action::Notify => Ok(OcfStatus::Success),
+        Action::MetaData | Action::Methods | Action::ValidateAll => Ok(OcfStatus::Success),
+    }
+}

@@ -1,0 +1,228 @@
+//! The OCF environment (OCF_RESKEY_*, OCF_RESKEY_CRM_meta_*, OCF_RESOURCE_INSTANCE,
+//! OCF_CHECK_LEVEL, notify lists): read once from a map so tests can pass their own.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// The process environment as a plain map; nothing below reads `std::env` directly.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    vars: BTreeMap<String, String>,
+}
+
+impl Env {
+    pub fn from_process() -> Env {
+        Env {
+            vars: std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
+        }
+    }
+
+    pub fn from_pairs<I, K, V>(pairs: I) -> Env
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        Env {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.vars.get(key).map(String::as_str)
+    }
+
+    /// `OCF_RESKEY_<name>`: an instance parameter as Pacemaker passes it.
+    pub fn reskey(&self, name: &str) -> Option<&str> {
+        self.get(&format!("OCF_RESKEY_{name}"))
+    }
+
+    /// `OCF_RESKEY_CRM_meta_<name>`: a meta attribute.
+    pub fn meta(&self, name: &str) -> Option<&str> {
+        self.get(&format!("OCF_RESKEY_CRM_meta_{name}"))
+    }
+}
+
+/// Space separated node list as Pacemaker passes notify lists (empty list = a single space).
+pub fn split_nodes(s: &str) -> Vec<String> {
+    s.split_whitespace().map(|n| n.to_lowercase()).collect()
+}
+
+/// Notification and clone-membership lists, also present on start/stop/promote/demote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NotifyInfo {
+    pub kind: Option<String>,
+    pub operation: Option<String>,
+    pub start: Vec<String>,
+    pub stop: Vec<String>,
+    pub promote: Vec<String>,
+    pub demote: Vec<String>,
+    pub active: Vec<String>,
+    pub inactive: Vec<String>,
+    /// `master_uname`, or the newer `promoted_uname` when that is the one given.
+    pub promoted: Vec<String>,
+    /// `slave_uname`, or the newer `unpromoted_uname`.
+    pub unpromoted: Vec<String>,
+    /// True when Pacemaker passed a slave/unpromoted list at all (it may be empty).
+    pub unpromoted_given: bool,
+}
+
+/// The meta attributes the agent uses.
+#[derive(Debug, Clone, Default)]
+pub struct Meta {
+    pub timeout: Option<Duration>,
+    /// `Some(0)` for a probe; `None` when not passed (shell use).
+    pub interval_ms: Option<u64>,
+    pub promotable: bool,
+    pub clone_max: Option<u32>,
+    pub clone_node_max: Option<u32>,
+    pub promoted_max: Option<u32>,
+    pub on_node: Option<String>,
+    pub notify: NotifyInfo,
+}
+
+fn list_pair(env: &Env, new: &str, old: &str) -> (Vec<String>, bool) {
+    let pick = env
+        .meta(&format!("notify_{new}_uname"))
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| env.meta(&format!("notify_{old}_uname")))
+        .or_else(|| env.meta(&format!("notify_{new}_uname")));
+    (pick.map(split_nodes).unwrap_or_default(), pick.is_some())
+}
+
+fn truthy(v: &str) -> bool {
+    matches!(
+        v.to_ascii_lowercase().as_str(),
+        "true" | "yes" | "on" | "1" | "y"
+    )
+}
+
+impl Meta {
+    pub fn from_env(env: &Env) -> Meta {
+        let num = |k: &str| env.meta(k).and_then(|v| v.trim().parse::<u64>().ok());
+        let list = |k: &str| {
+            env.meta(&format!("notify_{k}_uname"))
+                .map(split_nodes)
+                .unwrap_or_default()
+        };
+        let (promoted, _) = list_pair(env, "promoted", "master");
+        let (unpromoted, unpromoted_given) = list_pair(env, "unpromoted", "slave");
+        Meta {
+            timeout: num("timeout").map(Duration::from_millis),
+            interval_ms: num("interval"),
+            promotable: env.meta("promotable").is_some_and(truthy),
+            clone_max: num("clone_max").map(|v| v as u32),
+            clone_node_max: num("clone_node_max").map(|v| v as u32),
+            promoted_max: num("promoted_max")
+                .or_else(|| num("master_max"))
+                .map(|v| v as u32),
+            on_node: env
+                .meta("on_node")
+                .filter(|v| !v.is_empty())
+                .map(str::to_lowercase),
+            notify: NotifyInfo {
+                kind: env.meta("notify_type").map(str::to_string),
+                operation: env.meta("notify_operation").map(str::to_string),
+                start: list("start"),
+                stop: list("stop"),
+                promote: list("promote"),
+                demote: list("demote"),
+                active: list("active"),
+                inactive: list("inactive"),
+                promoted,
+                unpromoted,
+                unpromoted_given,
+            },
+        }
+    }
+
+    /// A monitor with interval 0 is a probe.
+    pub fn is_probe(&self) -> bool {
+        self.interval_ms == Some(0)
+    }
+}
+
+/// `OCF_RESOURCE_INSTANCE` split into the full instance name and the resource name
+/// (the part before `:` that old Pacemaker versions append for clones).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instance {
+    pub full: String,
+    pub resource: String,
+}
+
+impl Instance {
+    pub fn from_env(env: &Env) -> Instance {
+        let full = env
+            .get("OCF_RESOURCE_INSTANCE")
+            .filter(|v| !v.is_empty())
+            .unwrap_or("default")
+            .to_string();
+        let resource = full.split(':').next().unwrap_or(&full).to_string();
+        Instance { full, resource }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instance_strips_clone_suffix() {
+        let env = Env::from_pairs([("OCF_RESOURCE_INSTANCE", "pgsql:1")]);
+        let i = Instance::from_env(&env);
+        assert_eq!(i.full, "pgsql:1");
+        assert_eq!(i.resource, "pgsql");
+        let i = Instance::from_env(&Env::default());
+        assert_eq!(i.resource, "default");
+    }
+
+    #[test]
+    fn meta_parses_numbers_lists_and_probe() {
+        let env = Env::from_pairs([
+            ("OCF_RESKEY_CRM_meta_timeout", "20000"),
+            ("OCF_RESKEY_CRM_meta_interval", "0"),
+            ("OCF_RESKEY_CRM_meta_promotable", "true"),
+            ("OCF_RESKEY_CRM_meta_clone_max", "2"),
+            ("OCF_RESKEY_CRM_meta_master_max", "1"),
+            ("OCF_RESKEY_CRM_meta_on_node", "Node1"),
+            ("OCF_RESKEY_CRM_meta_notify_type", "pre"),
+            ("OCF_RESKEY_CRM_meta_notify_operation", "promote"),
+            ("OCF_RESKEY_CRM_meta_notify_promote_uname", "node2 "),
+            ("OCF_RESKEY_CRM_meta_notify_master_uname", " "),
+            ("OCF_RESKEY_CRM_meta_notify_slave_uname", "Node2 node3"),
+        ]);
+        let m = Meta::from_env(&env);
+        assert_eq!(m.timeout, Some(Duration::from_secs(20)));
+        assert!(m.is_probe());
+        assert!(m.promotable);
+        assert_eq!(m.clone_max, Some(2));
+        assert_eq!(m.promoted_max, Some(1));
+        assert_eq!(m.on_node.as_deref(), Some("node1"));
+        assert_eq!(m.notify.kind.as_deref(), Some("pre"));
+        assert_eq!(m.notify.promote, vec!["node2"]);
+        assert!(m.notify.promoted.is_empty());
+        assert_eq!(m.notify.unpromoted, vec!["node2", "node3"]);
+        assert!(m.notify.unpromoted_given);
+    }
+
+    #[test]
+    fn newer_list_names_win_when_not_empty() {
+        let env = Env::from_pairs([
+            ("OCF_RESKEY_CRM_meta_notify_promoted_uname", "a"),
+            ("OCF_RESKEY_CRM_meta_notify_master_uname", "b"),
+            ("OCF_RESKEY_CRM_meta_notify_unpromoted_uname", " "),
+        ]);
+        let m = Meta::from_env(&env);
+        assert_eq!(m.notify.promoted, vec!["a"]);
+        assert!(m.notify.unpromoted.is_empty());
+        assert!(m.notify.unpromoted_given);
+        let m = Meta::from_env(&Env::default());
+        assert!(!m.is_probe());
+        assert!(!m.notify.unpromoted_given);
+    }
+}

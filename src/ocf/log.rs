@@ -1,0 +1,273 @@
+//! Logging as resource-agents does it: plain lines on stderr when run from a terminal;
+//! otherwise syslog (journald with instance/action fields when it runs) tagged
+//! `pgsql(<instance>)[<pid>]`, honouring HA_LOGFACILITY, HA_LOGFILE, HA_DEBUGLOG, HA_debug.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::os::unix::net::UnixDatagram;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::layer::{Context, Layer};
+use tracing_subscriber::prelude::*;
+
+use super::action::Action;
+use super::env::{Env, Instance};
+
+const JOURNALD_SOCKET: &str = "/run/systemd/journal/socket";
+const SYSLOG_SOCKET: &str = "/dev/log";
+
+/// Where log lines go, decided once from the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogPlan {
+    pub tag: String,
+    pub tty: bool,
+    /// syslog facility code (already shifted), `None` when HA_LOGFACILITY is unset or `none`
+    pub facility: Option<u8>,
+    pub logfile: Option<PathBuf>,
+    pub debuglog: Option<PathBuf>,
+    pub debug: bool,
+}
+
+/// syslog facility names as logger(1) accepts them.
+fn facility_code(name: &str) -> Option<u8> {
+    let n = match name {
+        "kern" => 0,
+        "user" => 1,
+        "mail" => 2,
+        "daemon" => 3,
+        "auth" | "security" => 4,
+        "syslog" => 5,
+        "lpr" => 6,
+        "news" => 7,
+        "uucp" => 8,
+        "cron" => 9,
+        "authpriv" => 10,
+        "ftp" => 11,
+        "local0" => 16,
+        "local1" => 17,
+        "local2" => 18,
+        "local3" => 19,
+        "local4" => 20,
+        "local5" => 21,
+        "local6" => 22,
+        "local7" => 23,
+        _ => return None,
+    };
+    Some(n << 3)
+}
+
+impl LogPlan {
+    pub fn from_env(env: &Env, instance: &Instance, tty: bool) -> LogPlan {
+        let nonempty = |k: &str| env.get(k).filter(|v| !v.is_empty());
+        let facility = nonempty("HA_LOGFACILITY")
+            .filter(|v| *v != "none")
+            .map(|v| facility_code(v).unwrap_or(3 << 3));
+        LogPlan {
+            tag: format!("pgsql({})[{}]", instance.full, std::process::id()),
+            tty,
+            facility,
+            logfile: nonempty("HA_LOGFILE").map(PathBuf::from),
+            debuglog: nonempty("HA_DEBUGLOG").map(PathBuf::from),
+            debug: nonempty("HA_debug").is_some_and(|v| v != "0"),
+        }
+    }
+
+    /// True when a line of this level is written anywhere at all.
+    fn wants(&self, level: Level) -> bool {
+        level != Level::DEBUG || self.debug
+    }
+}
+
+fn level_word(level: Level) -> &'static str {
+    match level {
+        Level::ERROR => "ERROR",
+        Level::WARN => "WARNING",
+        Level::INFO => "INFO",
+        _ => "DEBUG",
+    }
+}
+
+fn syslog_severity(level: Level) -> u8 {
+    match level {
+        Level::ERROR => 3,
+        Level::WARN => 4,
+        Level::INFO => 6,
+        _ => 7,
+    }
+}
+
+fn timestamp() -> String {
+    // RFC 3339 in UTC without pulling a date crate: seconds since the epoch converted by hand.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = now.as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        now.subsec_millis()
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+struct MessageVisitor(String);
+
+impl Visit for MessageVisitor {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            let _ = write!(self.0, "{value:?}");
+        } else {
+            let _ = write!(self.0, " {}={value:?}", field.name());
+        }
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.0.push_str(value);
+        } else {
+            let _ = write!(self.0, " {}={value}", field.name());
+        }
+    }
+}
+
+/// Writes each event to the places the plan names (except journald, its own layer).
+struct OcfLayer {
+    plan: LogPlan,
+    syslog: Option<Mutex<UnixDatagram>>,
+}
+
+fn append(path: &PathBuf, line: &str) {
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = f.write_all(line.as_bytes());
+    }
+}
+
+impl<S: Subscriber> Layer<S> for OcfLayer {
+    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        let level = *event.metadata().level();
+        if !self.plan.wants(level) {
+            return;
+        }
+        let mut v = MessageVisitor(String::new());
+        event.record(&mut v);
+        let text = format!("{}: {}", level_word(level), v.0);
+        let plan = &self.plan;
+        if plan.tty {
+            eprintln!("{text}");
+            return;
+        }
+        if let (Some(fac), Some(sock)) = (plan.facility, &self.syslog) {
+            let msg = format!("<{}>{}: {}", fac | syslog_severity(level), plan.tag, text);
+            if let Ok(s) = sock.lock() {
+                let _ = s.send(msg.as_bytes());
+            }
+        }
+        if let Some(f) = &plan.logfile {
+            append(f, &format!("{} {}:    {}\n", timestamp(), plan.tag, text));
+        }
+        if plan.facility.is_none() && plan.logfile.is_none() {
+            eprintln!("{} {text}", timestamp());
+        }
+        if let Some(f) = &plan.debuglog {
+            append(f, &format!("{}:\t{} {}\n", plan.tag, timestamp(), text));
+        }
+    }
+}
+
+/// Installs the global subscriber for this process. Called once, from `lib::run`.
+pub fn init(env: &Env, instance: &Instance, action: Action, tty: bool) {
+    let plan = LogPlan::from_env(env, instance, tty);
+    let max = if plan.debug {
+        Level::DEBUG
+    } else {
+        Level::INFO
+    };
+    // journald when it runs (it also gets instance and action fields), else /dev/log.
+    let journald = match plan.facility {
+        Some(_) if !plan.tty && std::path::Path::new(JOURNALD_SOCKET).exists() => {
+            tracing_journald::layer().ok().map(|l| {
+                l.with_syslog_identifier(format!("pgsql({})", instance.full))
+                    .with_custom_fields([
+                        ("OCF_RESOURCE_INSTANCE", instance.full.as_bytes()),
+                        ("OCF_ACTION", action.name().as_bytes()),
+                    ])
+            })
+        }
+        _ => None,
+    };
+    let syslog = match plan.facility {
+        Some(_) if journald.is_none() => UnixDatagram::unbound()
+            .ok()
+            .filter(|s| s.connect(SYSLOG_SOCKET).is_ok())
+            .map(Mutex::new),
+        _ => None,
+    };
+    let ocf = OcfLayer { plan, syslog };
+    let _ = tracing_subscriber::registry()
+        .with(tracing_subscriber::filter::LevelFilter::from_level(max))
+        .with(ocf)
+        .with(journald)
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(pairs: &[(&str, &str)], tty: bool) -> LogPlan {
+        let env = Env::from_pairs(pairs.iter().copied());
+        let inst = Instance::from_env(&Env::from_pairs([("OCF_RESOURCE_INSTANCE", "pgsql:0")]));
+        LogPlan::from_env(&env, &inst, tty)
+    }
+
+    #[test]
+    fn tag_and_facility_follow_resource_agents() {
+        let p = plan(&[("HA_LOGFACILITY", "local5"), ("HA_debug", "1")], false);
+        assert!(p.tag.starts_with("pgsql(pgsql:0)["));
+        assert_eq!(p.facility, Some(21 << 3));
+        assert!(p.debug);
+        assert!(p.wants(Level::DEBUG));
+        let p = plan(&[("HA_LOGFACILITY", "none"), ("HA_debug", "0")], false);
+        assert_eq!(p.facility, None);
+        assert!(!p.wants(Level::DEBUG));
+        assert!(p.wants(Level::INFO));
+        let p = plan(&[("HA_LOGFILE", "/tmp/x"), ("HA_DEBUGLOG", "/tmp/y")], true);
+        assert!(p.tty);
+        assert_eq!(p.logfile, Some(PathBuf::from("/tmp/x")));
+        assert_eq!(p.debuglog, Some(PathBuf::from("/tmp/y")));
+        assert_eq!(
+            plan(&[("HA_LOGFACILITY", "bogus")], false).facility,
+            Some(24)
+        );
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(20_513), (2026, 3, 1));
+    }
+}

@@ -1,0 +1,39 @@
+//! The OCF side of the contract (SPEC section 1): actions, environment, return codes,
+//! exit reason and logging.
+
+pub mod action;
+pub mod env;
+pub mod log;
+pub mod status;
+
+pub use action::Action;
+pub use env::{Env, Instance, Meta, NotifyInfo};
+pub use status::OcfStatus;
+
+/// The one-line exit reason Pacemaker shows in `crm_mon` (`ocf-exit-reason:<text>`,
+/// prefix overridable through `OCF_EXIT_REASON_PREFIX`). Newlines are folded so the
+/// reason stays one line.
+pub fn exit_reason_line(env: &Env, reason: &str) -> String {
+    let prefix = env
+        .get("OCF_EXIT_REASON_PREFIX")
+        .filter(|p| !p.is_empty())
+        .unwrap_or("ocf-exit-reason:");
+    let one_line: String = reason
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    format!("{prefix}{}", one_line.trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_reason_prefix_and_one_line() {
+        let env = Env::default();
+        assert_eq!(exit_reason_line(&env, "a\nb"), "ocf-exit-reason:a b");
+        let env = Env::from_pairs([("OCF_EXIT_REASON_PREFIX", "X:")]);
+        assert_eq!(exit_reason_line(&env, "why"), "X:why");
+    }
+}

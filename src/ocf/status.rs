@@ -1,0 +1,72 @@
+//! OCF return codes (OCF 1.1 section "Return codes"): the only values the agent exits with.
+
+use std::fmt;
+
+/// Outcome of an action as Pacemaker sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OcfStatus {
+    Success = 0,
+    ErrGeneric = 1,
+    ErrArgs = 2,
+    ErrUnimplemented = 3,
+    ErrPerm = 4,
+    ErrInstalled = 5,
+    ErrConfigured = 6,
+    NotRunning = 7,
+    RunningPromoted = 8,
+    FailedPromoted = 9,
+}
+
+impl OcfStatus {
+    /// The process exit code for this outcome.
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+
+    /// The OCF name, as Pacemaker and ocf-shellfuncs spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            OcfStatus::Success => "OCF_SUCCESS",
+            OcfStatus::ErrGeneric => "OCF_ERR_GENERIC",
+            OcfStatus::ErrArgs => "OCF_ERR_ARGS",
+            OcfStatus::ErrUnimplemented => "OCF_ERR_UNIMPLEMENTED",
+            OcfStatus::ErrPerm => "OCF_ERR_PERM",
+            OcfStatus::ErrInstalled => "OCF_ERR_INSTALLED",
+            OcfStatus::ErrConfigured => "OCF_ERR_CONFIGURED",
+            OcfStatus::NotRunning => "OCF_NOT_RUNNING",
+            OcfStatus::RunningPromoted => "OCF_RUNNING_PROMOTED",
+            OcfStatus::FailedPromoted => "OCF_FAILED_PROMOTED",
+        }
+    }
+}
+
+impl fmt::Display for OcfStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.name(), self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_match_ocf_1_1() {
+        let table = [
+            (OcfStatus::Success, 0),
+            (OcfStatus::ErrGeneric, 1),
+            (OcfStatus::ErrArgs, 2),
+            (OcfStatus::ErrUnimplemented, 3),
+            (OcfStatus::ErrPerm, 4),
+            (OcfStatus::ErrInstalled, 5),
+            (OcfStatus::ErrConfigured, 6),
+            (OcfStatus::NotRunning, 7),
+            (OcfStatus::RunningPromoted, 8),
+            (OcfStatus::FailedPromoted, 9),
+        ];
+        for (status, code) in table {
+            assert_eq!(status.code(), code, "{}", status.name());
+        }
+        assert_eq!(OcfStatus::NotRunning.to_string(), "OCF_NOT_RUNNING (7)");
+    }
+}

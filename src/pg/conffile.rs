@@ -1,0 +1,300 @@
+//! Text of the files the agent writes into PostgreSQL's configuration (SPEC section 6):
+//! the recovery configuration, rep_mode.conf and `include ... # added by pgsql RA` lines,
+//! with every value escaped for PostgreSQL's config syntax; and reading one setting back.
+
+use std::path::Path;
+
+use super::version::PgVersion;
+
+/// Marker that identifies the lines this agent adds to postgresql.conf.
+pub const INCLUDE_MARK: &str = "# added by pgsql RA";
+
+/// A string literal in postgresql.conf syntax: single quotes, `'` doubled, backslash
+/// escaped, line breaks written as escapes (a config line cannot span lines).
+pub fn quote_value(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        match c {
+            '\'' => out.push_str("''"),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// One value in a libpq connection string: quoted when it is empty or holds blanks,
+/// quotes or backslashes.
+pub fn conninfo_value(s: &str) -> String {
+    if !s.is_empty()
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c == '\'' || c == '\\')
+    {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// The include line for `file` as the agent writes it.
+pub fn include_line(file: &Path) -> String {
+    format!(
+        "include {} {INCLUDE_MARK}",
+        quote_value(&file.to_string_lossy())
+    )
+}
+
+/// `text` with the include line for `file` appended, or `None` when it is there already.
+pub fn with_include(text: &str, file: &Path) -> Option<String> {
+    let line = include_line(file);
+    if text.lines().any(|l| l.trim_end() == line) {
+        return None;
+    }
+    let mut out = text.to_string();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str(&line);
+    out.push('\n');
+    Some(out)
+}
+
+/// `text` without the include line for `file`, or `None` when it was not there.
+pub fn without_include(text: &str, file: &Path) -> Option<String> {
+    let line = include_line(file);
+    if !text.lines().any(|l| l.trim_end() == line) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    for l in text.lines().filter(|l| l.trim_end() != line) {
+        out.push_str(l);
+        out.push('\n');
+    }
+    Some(out)
+}
+
+/// The value of the last active `name = value` line in `text` (PostgreSQL's rule: the
+/// last one wins), unquoted; `None` when the setting is absent or commented out.
+pub fn setting(text: &str, name: &str) -> Option<String> {
+    let mut found = None;
+    for line in text.lines() {
+        let l = line.trim_start();
+        if !l
+            .get(..name.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(name))
+        {
+            continue;
+        }
+        let after = &l[name.len()..];
+        if !after.starts_with([' ', '\t', '=']) {
+            continue;
+        }
+        let v = after
+            .trim_start()
+            .strip_prefix('=')
+            .unwrap_or(after)
+            .trim_start();
+        found = Some(parse_value(v));
+    }
+    found
+}
+
+/// A config value up to its comment: quoted (with `''` and backslash escapes) or bare.
+fn parse_value(v: &str) -> String {
+    let mut chars = v.chars();
+    if v.starts_with('\'') {
+        chars.next();
+        let mut out = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                '\'' => {
+                    if chars.clone().next() == Some('\'') {
+                        chars.next();
+                        out.push('\'');
+                    } else {
+                        break;
+                    }
+                }
+                '\\' => match chars.next() {
+                    Some('n') => out.push('\n'),
+                    Some('r') => out.push('\r'),
+                    Some('t') => out.push('\t'),
+                    Some(c) => out.push(c),
+                    None => break,
+                },
+                c => out.push(c),
+            }
+        }
+        out
+    } else {
+        v.split(['#', ' ', '\t']).next().unwrap_or("").to_string()
+    }
+}
+
+/// What a standby's recovery configuration says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recovery {
+    pub master_ip: String,
+    pub port: u16,
+    pub repuser: String,
+    pub application_name: String,
+    pub conninfo_opt: String,
+    pub restore_command: String,
+    pub archive_cleanup_command: String,
+    pub recovery_end_command: String,
+    pub slot_name: Option<String>,
+}
+
+impl Recovery {
+    pub fn primary_conninfo(&self) -> String {
+        let mut s = format!(
+            "host={} port={} user={} application_name={}",
+            conninfo_value(&self.master_ip),
+            self.port,
+            conninfo_value(&self.repuser),
+            conninfo_value(&self.application_name)
+        );
+        if !self.conninfo_opt.trim().is_empty() {
+            s.push(' ');
+            s.push_str(self.conninfo_opt.trim());
+        }
+        s
+    }
+
+    /// The file text; PostgreSQL < 12 also needs `standby_mode = 'on'`.
+    pub fn render(&self, version: PgVersion) -> String {
+        let mut out =
+            String::from("# written by the pgsql resource agent; rewritten at every start\n");
+        if !version.uses_standby_signal() {
+            out.push_str("standby_mode = 'on'\n");
+        }
+        let mut set = |k: &str, v: &str| {
+            out.push_str(&format!("{k} = {}\n", quote_value(v)));
+        };
+        set("primary_conninfo", &self.primary_conninfo());
+        if !self.restore_command.is_empty() {
+            set("restore_command", &self.restore_command);
+        }
+        set("recovery_target_timeline", "latest");
+        if !self.archive_cleanup_command.is_empty() {
+            set("archive_cleanup_command", &self.archive_cleanup_command);
+        }
+        if !self.recovery_end_command.is_empty() {
+            set("recovery_end_command", &self.recovery_end_command);
+        }
+        if let Some(slot) = &self.slot_name {
+            set("primary_slot_name", slot);
+        }
+        out
+    }
+}
+
+/// Slot name for `node`: `<prefix>_<node>`, node lowercased with `.` and `-` as `_`.
+pub fn slot_name(prefix: &str, node: &str) -> String {
+    let node: String = node
+        .to_lowercase()
+        .chars()
+        .map(|c| if c == '.' || c == '-' { '_' } else { c })
+        .collect();
+    format!("{prefix}_{node}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn quoting_round_trips_through_setting() {
+        for v in [
+            "plain",
+            "it's",
+            "a\\b",
+            "$(touch /tmp/x); `id`",
+            "line\nbreak",
+            "''",
+            "",
+        ] {
+            let text = format!("x = 1\nmy_key = {}   # comment\n", quote_value(v));
+            assert_eq!(setting(&text, "my_key").as_deref(), Some(v), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn setting_rules() {
+        let text = "#unix_socket_directories = '/tmp'\nport = 5433 # c\nport=5434\n  Port 5435\nportx = 1\n";
+        assert_eq!(setting(text, "unix_socket_directories"), None);
+        assert_eq!(setting(text, "port").as_deref(), Some("5435"));
+        assert_eq!(setting("a = 'x' # y", "a").as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn include_lines_added_once_and_removed() {
+        let f = PathBuf::from("/var/lib/pgsql/tmp/rep_mode.conf");
+        let t = with_include("port = 5432", &f).unwrap();
+        assert_eq!(
+            t,
+            "port = 5432\ninclude '/var/lib/pgsql/tmp/rep_mode.conf' # added by pgsql RA\n"
+        );
+        assert!(with_include(&t, &f).is_none());
+        assert_eq!(without_include(&t, &f).unwrap(), "port = 5432\n");
+        assert!(without_include("port = 5432\n", &f).is_none());
+    }
+
+    fn rec() -> Recovery {
+        Recovery {
+            master_ip: "192.168.0.3".into(),
+            port: 5432,
+            repuser: "rep user".into(),
+            application_name: "node2".into(),
+            conninfo_opt: "keepalives_idle=60".into(),
+            restore_command: "cp /arch/%f %p".into(),
+            archive_cleanup_command: String::new(),
+            recovery_end_command: String::new(),
+            slot_name: Some(slot_name("slot", "Node-2.example")),
+        }
+    }
+
+    #[test]
+    fn recovery_config_for_12_and_older() {
+        let r = rec();
+        assert_eq!(
+            r.primary_conninfo(),
+            "host=192.168.0.3 port=5432 user='rep user' application_name=node2 keepalives_idle=60"
+        );
+        let new = r.render(PgVersion::new(15, 0));
+        assert!(!new.contains("standby_mode"));
+        assert_eq!(
+            setting(&new, "primary_conninfo"),
+            Some(r.primary_conninfo())
+        );
+        assert_eq!(
+            setting(&new, "restore_command").as_deref(),
+            Some("cp /arch/%f %p")
+        );
+        assert_eq!(
+            setting(&new, "recovery_target_timeline").as_deref(),
+            Some("latest")
+        );
+        assert_eq!(
+            setting(&new, "primary_slot_name").as_deref(),
+            Some("slot_node_2_example")
+        );
+        assert_eq!(setting(&new, "archive_cleanup_command"), None);
+        let old = r.render(PgVersion::new(9, 6));
+        assert_eq!(setting(&old, "standby_mode").as_deref(), Some("on"));
+    }
+
+    #[test]
+    fn conninfo_quoting() {
+        assert_eq!(conninfo_value("abc"), "abc");
+        assert_eq!(conninfo_value(""), "''");
+        assert_eq!(conninfo_value("a'b c"), r"'a\'b c'");
+        assert_eq!(conninfo_value(r"a\b"), r"'a\\b'");
+    }
+}

@@ -1,0 +1,121 @@
+//! postmaster.pid: who runs in the data directory. A pid counts as our postmaster only
+//! when that process exists, is not a zombie, and works in this data directory.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PidFile {
+    pub pid: i32,
+    pub port: Option<u16>,
+    /// First unix socket directory the server listens in (line 5), if any.
+    pub socket_dir: Option<PathBuf>,
+}
+
+impl PidFile {
+    pub fn path(pgdata: &Path) -> PathBuf {
+        pgdata.join("postmaster.pid")
+    }
+
+    pub fn parse(text: &str) -> Option<PidFile> {
+        let lines: Vec<&str> = text.lines().collect();
+        let pid = lines
+            .first()?
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|p| *p > 0)?;
+        Some(PidFile {
+            pid,
+            port: lines.get(3).and_then(|l| l.trim().parse().ok()),
+            socket_dir: lines
+                .get(4)
+                .map(|l| l.trim())
+                .filter(|l| !l.is_empty())
+                .map(PathBuf::from),
+        })
+    }
+
+    pub fn read(pgdata: &Path) -> Option<PidFile> {
+        PidFile::parse(&fs::read_to_string(PidFile::path(pgdata)).ok()?)
+    }
+}
+
+/// What /proc says about a pid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProcState {
+    Gone,
+    Zombie,
+    /// Alive; `stopped` is true for SIGSTOP / traced processes (state T or t).
+    Alive {
+        stopped: bool,
+    },
+}
+
+pub fn proc_state(pid: i32) -> ProcState {
+    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return ProcState::Gone;
+    };
+    // the state letter follows the parenthesised command name, which may contain spaces
+    let state = stat
+        .rfind(')')
+        .and_then(|i| stat[i + 1..].split_whitespace().next())
+        .unwrap_or("?");
+    match state {
+        "Z" | "X" => ProcState::Zombie,
+        "T" | "t" => ProcState::Alive { stopped: true },
+        _ => ProcState::Alive { stopped: false },
+    }
+}
+
+/// True when `pid` works in `pgdata` (a postmaster chdirs into its data directory), or
+/// when that cannot be read (not root) and the process exists.
+fn works_in(pid: i32, pgdata: &Path) -> bool {
+    match fs::read_link(format!("/proc/{pid}/cwd")) {
+        Ok(cwd) => {
+            let want = fs::canonicalize(pgdata).unwrap_or_else(|_| pgdata.to_path_buf());
+            cwd == want
+        }
+        Err(_) => true,
+    }
+}
+
+/// The pid of the live postmaster of `pgdata`, if there is one.
+pub fn live_postmaster(pgdata: &Path) -> Option<i32> {
+    let pf = PidFile::read(pgdata)?;
+    match proc_state(pf.pid) {
+        ProcState::Alive { .. } if works_in(pf.pid, pgdata) => Some(pf.pid),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_pid_file() {
+        let text = "12345\n/var/lib/pgsql/data\n1700000000\n5432\n/var/run/postgresql\n*\n  5432001     32768\nready   \n";
+        let pf = PidFile::parse(text).unwrap();
+        assert_eq!(pf.pid, 12345);
+        assert_eq!(pf.port, Some(5432));
+        assert_eq!(pf.socket_dir, Some(PathBuf::from("/var/run/postgresql")));
+        let pf = PidFile::parse("77\n/d\n1\n5433\n\n").unwrap();
+        assert_eq!(pf.socket_dir, None);
+        assert!(PidFile::parse("").is_none());
+        assert!(PidFile::parse("abc\n").is_none());
+        assert!(PidFile::parse("-3\n").is_none());
+    }
+
+    #[test]
+    fn own_process_is_alive_and_a_free_pid_is_gone() {
+        let me = std::process::id() as i32;
+        assert_eq!(proc_state(me), ProcState::Alive { stopped: false });
+        assert_eq!(proc_state(i32::MAX), ProcState::Gone);
+        // our cwd is not a data directory we name
+        assert!(
+            !works_in(me, Path::new("/nonexistent-pgdata"))
+                || fs::read_link("/proc/self/cwd").is_err()
+        );
+    }
+}
