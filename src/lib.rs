@@ -11,6 +11,7 @@ pub mod metadata;
 pub mod ocf;
 pub mod params;
 pub mod pg;
+pub mod replication;
 pub mod words;
 
 use std::io::Write;

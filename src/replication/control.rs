@@ -1,0 +1,379 @@
+//! The primary's standby control pass (SPEC section 5): from `pg_stat_replication`, set
+//! each other node's data-status, promotion score and status, and keep exactly one
+//! synchronous standby named in rep_mode.conf (sync mode).
+
+use super::{Attr, Plan, CAN_NOT_PROMOTE, CAN_PROMOTE};
+use crate::config::RepMode;
+
+/// One row of `select application_name, upper(state), upper(sync_state) from pg_stat_replication`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub app: String,
+    pub state: String,
+    pub sync: String,
+}
+
+impl Row {
+    pub fn new(app: &str, state: &str, sync: &str) -> Row {
+        Row {
+            app: app.to_lowercase(),
+            state: state.to_uppercase(),
+            sync: sync.to_uppercase(),
+        }
+    }
+}
+
+/// What the pass decided about rep_mode.conf.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncDecision {
+    /// The cluster node named synchronous standby after the pass.
+    pub standby: Option<String>,
+    /// rep_mode.conf must be rewritten and the server reloaded.
+    pub changed: bool,
+    /// A standby was just named: look again in 2 s, it will report SYNC then.
+    pub recontrol: bool,
+}
+
+/// Runs the pass for every node of `node_list` but `plan.me`. `standby` is the node
+/// rep_mode.conf names now.
+pub fn control_pass(
+    plan: &mut Plan,
+    mode: RepMode,
+    node_list: &[String],
+    rows: &[Row],
+    standby: Option<String>,
+) -> SyncDecision {
+    let sync = mode == RepMode::Sync;
+    let mut d = SyncDecision {
+        standby,
+        changed: false,
+        recontrol: false,
+    };
+    let me = plan.me.clone();
+    for target in node_list.iter().filter(|n| **n != me) {
+        let seen = rows
+            .iter()
+            .find(|r| &r.app == target)
+            .map(|r| format!("{}|{}", r.state, r.sync))
+            .unwrap_or_else(|| "DISCONNECT".to_string());
+        let drop_to_async = |d: &mut SyncDecision| {
+            if sync && d.standby.as_deref() == Some(target) {
+                d.standby = None;
+                d.changed = true;
+            }
+        };
+        match seen.as_str() {
+            "STREAMING|SYNC" => {
+                plan.set(target, Attr::DataStatus, &seen);
+                plan.set(target, Attr::Score, CAN_PROMOTE);
+                plan.set(target, Attr::Status, "HS:sync");
+            }
+            "STREAMING|ASYNC" => {
+                plan.set(target, Attr::DataStatus, &seen);
+                if sync {
+                    plan.set(target, Attr::Score, CAN_NOT_PROMOTE);
+                    if d.standby.is_none() {
+                        d.standby = Some(target.clone());
+                        d.changed = true;
+                        d.recontrol = true;
+                    }
+                } else if node_list.len() <= 2 {
+                    plan.set(target, Attr::Score, CAN_PROMOTE);
+                } else {
+                    // with several async standbys nobody can tell which one is newest
+                    plan.set(target, Attr::Score, CAN_NOT_PROMOTE);
+                }
+                plan.set(target, Attr::Status, "HS:async");
+            }
+            "STREAMING|POTENTIAL" => {
+                plan.set(target, Attr::DataStatus, &seen);
+                plan.set(target, Attr::Score, CAN_NOT_PROMOTE);
+                plan.set(target, Attr::Status, "HS:potential");
+            }
+            "DISCONNECT" => {
+                plan.set(target, Attr::DataStatus, &seen);
+                plan.set(target, Attr::Score, CAN_NOT_PROMOTE);
+                drop_to_async(&mut d);
+            }
+            _ => {
+                plan.set(target, Attr::DataStatus, &seen);
+                plan.set(target, Attr::Score, CAN_NOT_PROMOTE);
+                drop_to_async(&mut d);
+                plan.set(target, Attr::Status, "HS:connected");
+            }
+        }
+    }
+    d
+}
+
+/// rep_mode.conf text naming `standby` (and any standbys outside the cluster).
+pub fn rep_mode_conf(standby: Option<&str>, external: &[String]) -> String {
+    let mut names: Vec<String> = standby.into_iter().map(str::to_string).collect();
+    names.extend(external.iter().cloned());
+    let value = match names.len() {
+        0 => String::new(),
+        _ if external.is_empty() => format!("\"{}\"", names[0]),
+        n => format!(
+            "FIRST {n} ({})",
+            names
+                .iter()
+                .map(|s| format!("\"{s}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    format!(
+        "synchronous_standby_names = {}\n",
+        crate::pg::conffile::quote_value(&value)
+    )
+}
+
+/// The cluster node rep_mode.conf names as synchronous standby, if any.
+pub fn named_standby(conf_text: &str, node_list: &[String]) -> Option<String> {
+    let v = crate::pg::conffile::setting(conf_text, "synchronous_standby_names")?;
+    node_list
+        .iter()
+        .find(|n| v.contains(&format!("\"{n}\"")))
+        .cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replication::testutil::{set, view};
+    use crate::replication::Effect;
+
+    fn nodes(n: &[&str]) -> Vec<String> {
+        n.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn standby_view() -> crate::replication::ClusterView {
+        let hs = |st: &'static str| -> Vec<(Attr, &'static str)> {
+            vec![(Attr::Status, st), (Attr::Score, "-INFINITY")]
+        };
+        let a = hs("HS:alone");
+        let b = hs("HS:alone");
+        view(
+            &[
+                (
+                    "n1",
+                    true,
+                    &[(Attr::Status, "PRI"), (Attr::DataStatus, "LATEST")],
+                ),
+                ("n2", true, &a),
+                ("n3", true, &b),
+            ],
+            &["n1"],
+        )
+    }
+
+    struct Case {
+        name: &'static str,
+        mode: RepMode,
+        nodes: &'static [&'static str],
+        rows: Vec<Row>,
+        standby: Option<&'static str>,
+        want: Vec<Effect>,
+        want_standby: Option<&'static str>,
+        changed: bool,
+        recontrol: bool,
+    }
+
+    #[test]
+    fn control_pass_table() {
+        let cases = vec![
+            Case {
+                name: "sync standby streaming SYNC",
+                mode: RepMode::Sync,
+                nodes: &["n1", "n2"],
+                rows: vec![Row::new("n2", "streaming", "sync")],
+                standby: Some("n2"),
+                want: vec![
+                    set("n2", Attr::DataStatus, "STREAMING|SYNC"),
+                    set("n2", Attr::Score, "100"),
+                    set("n2", Attr::Status, "HS:sync"),
+                ],
+                want_standby: Some("n2"),
+                changed: false,
+                recontrol: false,
+            },
+            Case {
+                name: "first ASYNC standby becomes the sync standby",
+                mode: RepMode::Sync,
+                nodes: &["n1", "n2"],
+                rows: vec![Row::new("n2", "streaming", "async")],
+                standby: None,
+                want: vec![
+                    set("n2", Attr::DataStatus, "STREAMING|ASYNC"),
+                    set("n2", Attr::Status, "HS:async"),
+                ],
+                want_standby: Some("n2"),
+                changed: true,
+                recontrol: true,
+            },
+            Case {
+                name: "one sync standby at a time",
+                mode: RepMode::Sync,
+                nodes: &["n1", "n2", "n3"],
+                rows: vec![
+                    Row::new("n2", "streaming", "sync"),
+                    Row::new("n3", "streaming", "async"),
+                ],
+                standby: Some("n2"),
+                want: vec![
+                    set("n2", Attr::DataStatus, "STREAMING|SYNC"),
+                    set("n2", Attr::Score, "100"),
+                    set("n2", Attr::Status, "HS:sync"),
+                    set("n3", Attr::DataStatus, "STREAMING|ASYNC"),
+                    set("n3", Attr::Status, "HS:async"),
+                ],
+                want_standby: Some("n2"),
+                changed: false,
+                recontrol: false,
+            },
+            Case {
+                name: "sync standby gone: DISCONNECT, drop to async, status kept",
+                mode: RepMode::Sync,
+                nodes: &["n1", "n2"],
+                rows: vec![],
+                standby: Some("n2"),
+                want: vec![set("n2", Attr::DataStatus, "DISCONNECT")],
+                want_standby: None,
+                changed: true,
+                recontrol: false,
+            },
+            Case {
+                name: "catchup counts as connected, not sync",
+                mode: RepMode::Sync,
+                nodes: &["n1", "n2"],
+                rows: vec![Row::new("n2", "catchup", "async")],
+                standby: Some("n2"),
+                want: vec![
+                    set("n2", Attr::DataStatus, "CATCHUP|ASYNC"),
+                    set("n2", Attr::Status, "HS:connected"),
+                ],
+                want_standby: None,
+                changed: true,
+                recontrol: false,
+            },
+            Case {
+                name: "potential",
+                mode: RepMode::Sync,
+                nodes: &["n1", "n2", "n3"],
+                rows: vec![Row::new("n3", "streaming", "potential")],
+                standby: Some("n2"),
+                want: vec![
+                    set("n2", Attr::DataStatus, "DISCONNECT"),
+                    set("n3", Attr::DataStatus, "STREAMING|POTENTIAL"),
+                    set("n3", Attr::Status, "HS:potential"),
+                ],
+                want_standby: None,
+                changed: true,
+                recontrol: false,
+            },
+            Case {
+                name: "async two nodes: the standby may be promoted",
+                mode: RepMode::Async,
+                nodes: &["n1", "n2"],
+                rows: vec![Row::new("n2", "streaming", "async")],
+                standby: None,
+                want: vec![
+                    set("n2", Attr::DataStatus, "STREAMING|ASYNC"),
+                    set("n2", Attr::Score, "100"),
+                    set("n2", Attr::Status, "HS:async"),
+                ],
+                want_standby: None,
+                changed: false,
+                recontrol: false,
+            },
+            Case {
+                name: "async three nodes: nobody knows who is newest",
+                mode: RepMode::Async,
+                nodes: &["n1", "n2", "n3"],
+                rows: vec![
+                    Row::new("n2", "streaming", "async"),
+                    Row::new("n3", "streaming", "async"),
+                ],
+                standby: None,
+                want: vec![
+                    set("n2", Attr::DataStatus, "STREAMING|ASYNC"),
+                    set("n2", Attr::Status, "HS:async"),
+                    set("n3", Attr::DataStatus, "STREAMING|ASYNC"),
+                    set("n3", Attr::Status, "HS:async"),
+                ],
+                want_standby: None,
+                changed: false,
+                recontrol: false,
+            },
+        ];
+        for c in cases {
+            let mut plan = Plan::new("n1", standby_view());
+            let d = control_pass(
+                &mut plan,
+                c.mode,
+                &nodes(c.nodes),
+                &c.rows,
+                c.standby.map(str::to_string),
+            );
+            assert_eq!(plan.effects, c.want, "{}", c.name);
+            assert_eq!(d.standby.as_deref(), c.want_standby, "{}", c.name);
+            assert_eq!(d.changed, c.changed, "{}", c.name);
+            assert_eq!(d.recontrol, c.recontrol, "{}", c.name);
+        }
+    }
+
+    #[test]
+    fn stopped_node_keeps_its_status() {
+        let v = view(
+            &[
+                ("n1", true, &[]),
+                (
+                    "n2",
+                    true,
+                    &[(Attr::Status, "STOP"), (Attr::Score, "-INFINITY")],
+                ),
+            ],
+            &["n1"],
+        );
+        let mut plan = Plan::new("n1", v);
+        control_pass(
+            &mut plan,
+            RepMode::Sync,
+            &nodes(&["n1", "n2"]),
+            &[Row::new("n2", "streaming", "sync")],
+            Some("n2".into()),
+        );
+        assert!(!plan.effects.iter().any(|e| matches!(
+            e,
+            Effect::Set {
+                attr: Attr::Status,
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn rep_mode_conf_text() {
+        assert_eq!(rep_mode_conf(None, &[]), "synchronous_standby_names = ''\n");
+        assert_eq!(
+            rep_mode_conf(Some("node2"), &[]),
+            "synchronous_standby_names = '\"node2\"'\n"
+        );
+        let ext = vec!["dr1".to_string()];
+        assert_eq!(
+            rep_mode_conf(Some("node2"), &ext),
+            "synchronous_standby_names = 'FIRST 2 (\"node2\", \"dr1\")'\n"
+        );
+        assert_eq!(
+            rep_mode_conf(None, &ext),
+            "synchronous_standby_names = 'FIRST 1 (\"dr1\")'\n"
+        );
+        let list = nodes(&["node1", "node2"]);
+        assert_eq!(
+            named_standby(&rep_mode_conf(Some("node2"), &ext), &list).as_deref(),
+            Some("node2")
+        );
+        assert_eq!(named_standby(&rep_mode_conf(None, &[]), &list), None);
+        assert_eq!(named_standby("", &list), None);
+    }
+}
