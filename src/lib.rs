@@ -3,6 +3,7 @@
 //! one log line that reports them.
 
 pub mod actions;
+pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod exec;
@@ -78,11 +79,17 @@ fn report(ctx: &Ctx, e: &Error) -> OcfStatus {
 }
 
 /// When validation fails: stop succeeds (nothing here can be running under this
-/// configuration), monitor and status report not running, other actions fail.
-fn on_invalid(ctx: &Ctx, e: Error) -> Result<OcfStatus> {
+/// configuration; in replication mode the node's status becomes UNKNOWN), monitor and
+/// status report not running, other actions fail.
+async fn on_invalid(ctx: &Ctx, e: Error) -> Result<OcfStatus> {
     match ctx.action {
         Action::Stop => {
             tracing::error!("stop: configuration is invalid ({e}); reporting stopped");
+            if matches!(ctx.env.reskey("rep_mode"), Some("async") | Some("sync")) {
+                if let Err(e) = actions::repl::mark_unknown(ctx).await {
+                    tracing::warn!("cannot record UNKNOWN status: {e}");
+                }
+            }
             Ok(OcfStatus::Success)
         }
         Action::Monitor | Action::Status => {
@@ -97,17 +104,35 @@ fn on_invalid(ctx: &Ctx, e: Error) -> Result<OcfStatus> {
     }
 }
 
+/// The promotable clone's actions.
+async fn replication(agent: &Agent) -> Result<OcfStatus> {
+    use actions::repl;
+    if matches!(agent.ctx.action, Action::Status) {
+        return Ok(monitor::status(agent));
+    }
+    let mut r = repl::Repl::new(agent).await?;
+    match agent.ctx.action {
+        Action::Start => repl::start_stop::start(&mut r).await,
+        Action::Stop => repl::start_stop::stop(&mut r).await,
+        Action::Demote => repl::start_stop::demote(&mut r).await,
+        Action::Promote => repl::promote::promote(&mut r).await,
+        Action::Monitor => repl::monitor::monitor(&mut r).await,
+        Action::Notify => repl::notify::notify(&mut r).await,
+        _ => Ok(OcfStatus::Success),
+    }
+}
+
 async fn dispatch(ctx: &Ctx) -> Result<OcfStatus> {
     let cfg = match Config::from_env(&ctx.env, &ctx.meta) {
         Ok(c) => c,
-        Err(e) => return on_invalid(ctx, e),
+        Err(e) => return on_invalid(ctx, e).await,
     };
     if ctx.action == Action::ValidateAll && ctx.check_level < 10 {
         return Ok(OcfStatus::Success);
     }
     let local = match validate::local_checks(&cfg, ctx.is_probe()) {
         Ok(l) => l,
-        Err(e) => return on_invalid(ctx, e),
+        Err(e) => return on_invalid(ctx, e).await,
     };
     for w in &local.warnings {
         tracing::warn!("{w}");
@@ -122,10 +147,7 @@ async fn dispatch(ctx: &Ctx) -> Result<OcfStatus> {
         version: local.version,
     };
     if agent.cfg.rep_mode.is_replication() {
-        return Err(Error::Failed(format!(
-            "rep_mode {} is not available in this build yet",
-            agent.cfg.rep_mode_name()
-        )));
+        return replication(&agent).await;
     }
     match ctx.action {
         Action::Start => start::start(&agent).await,

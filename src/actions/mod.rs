@@ -2,6 +2,7 @@
 //! environment, the typed configuration, the local facts and the action's deadline.
 
 pub mod monitor;
+pub mod repl;
 pub mod start;
 pub mod stop;
 pub mod validate;
@@ -112,16 +113,23 @@ impl Agent {
         .with_pgpass(&self.pgdba.home)
     }
 
+    /// This node's name as the cluster knows it (see [`Ctx::local_node_name`]).
+    pub async fn local_node_name(&self) -> String {
+        self.ctx.local_node_name().await
+    }
+}
+
+impl Ctx {
     /// This node's name as the cluster knows it, lowercased: Pacemaker's `on_node`
     /// meta attribute, else `crm_node -n`, else the kernel's node name.
     pub async fn local_node_name(&self) -> String {
-        if let Some(n) = &self.ctx.meta.on_node {
+        if let Some(n) = &self.meta.on_node {
             return n.clone();
         }
         let limit = Instant::now() + Duration::from_secs(5);
         if let Ok(out) = CommandSpec::new("/usr/sbin/crm_node")
             .arg("-n")
-            .run_ok(limit.min(self.ctx.deadline))
+            .run_ok(limit.min(self.deadline))
             .await
         {
             let n = out.stdout.trim();

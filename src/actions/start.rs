@@ -207,16 +207,22 @@ pub async fn launch_and_wait(agent: &Agent) -> Result<()> {
     }
 }
 
+/// Clears leftovers, prepares directories, launches and waits (the part of start every
+/// mode shares once its configuration files are written).
+pub async fn prepare_and_launch(agent: &Agent) -> Result<()> {
+    clear_leftovers(agent)?;
+    prepare_dirs(agent)?;
+    launch_and_wait(agent).await
+}
+
 pub async fn start(agent: &Agent) -> Result<OcfStatus> {
     if let Some(pid) = pidfile::live_postmaster(&agent.cfg.pgdata) {
         tracing::info!("PostgreSQL is already running (postmaster pid {pid})");
         return Ok(OcfStatus::Success);
     }
-    clear_leftovers(agent)?;
-    prepare_dirs(agent)?;
     if agent.cfg.rep_mode == RepMode::Slave {
         write_recovery(agent).await?;
     }
-    launch_and_wait(agent).await?;
+    prepare_and_launch(agent).await?;
     Ok(OcfStatus::Success)
 }

@@ -5,6 +5,7 @@ pub mod conffile;
 pub mod ctl;
 pub mod pgpass;
 pub mod pidfile;
+pub mod queries;
 pub mod sql;
 pub mod version;
 

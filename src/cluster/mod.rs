@@ -1,0 +1,172 @@
+//! The Pacemaker side (SPEC sections 5 and 7): one `crm_mon` snapshot per action, and
+//! attribute writes through `crm_attribute` with the lifetimes PG-REX tools expect
+//! (data-status `forever`, so its nvpair id is `nodes-<nodeid>-<rsc>-data-status`; the
+//! others `reboot`), the self-ban of pre-promote and `attrd_updater` for receiver-status.
+//! Failed tool calls are retried, but only within the action's deadline.
+
+pub mod snapshot;
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::error::{Error, Result};
+use crate::exec::{CommandSpec, ExecError};
+use crate::replication::{ClusterView, Effect};
+
+const SBIN: &str = "/usr/sbin";
+
+/// Access to the cluster tools for one action.
+#[derive(Debug, Clone)]
+pub struct Crm {
+    pub rsc: String,
+    pub deadline: Instant,
+    /// Time allowed for one permanent attribute write (crm_attr_timeout).
+    pub forever_timeout: Duration,
+}
+
+fn tool(name: &str) -> CommandSpec {
+    CommandSpec::new(format!("{SBIN}/{name}"))
+}
+
+impl Crm {
+    /// Runs `spec`, retrying once a second after failures until the deadline.
+    async fn run_retrying(&self, spec: &CommandSpec, per_try: Duration) -> Result<String> {
+        let mut last: Option<ExecError> = None;
+        loop {
+            let limit = (Instant::now() + per_try).min(self.deadline);
+            if Instant::now() >= self.deadline {
+                break;
+            }
+            match spec.run_ok(limit).await {
+                Ok(out) => return Ok(out.stdout),
+                Err(e) => {
+                    tracing::warn!("{e}; retrying");
+                    last = Some(e);
+                }
+            }
+            if Instant::now() + Duration::from_secs(1) >= self.deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        Err(match last {
+            Some(e) => Error::Failed(format!("giving up before the operation timeout: {e}")),
+            None => Error::Failed(format!("no time left to run {}", spec.display())),
+        })
+    }
+
+    /// The cluster as crm_mon sees it now.
+    pub async fn snapshot(&self) -> Result<ClusterView> {
+        let spec = tool("crm_mon").args(["-1", "--output-as=xml"]);
+        let xml = self.run_retrying(&spec, Duration::from_secs(10)).await?;
+        snapshot::parse(&xml, &self.rsc).map_err(|e| Error::Failed(e.to_string()))
+    }
+
+    fn attribute_spec(&self, e: &Effect) -> CommandSpec {
+        let (node, attr) = match e {
+            Effect::Set { node, attr, .. } | Effect::Delete { node, attr } => (node, attr),
+        };
+        let lifetime = if attr.forever() { "forever" } else { "reboot" };
+        let spec = tool("crm_attribute").args([
+            format!("--lifetime={lifetime}"),
+            format!("--node={node}"),
+            format!("--name={}", attr.name(&self.rsc)),
+        ]);
+        match e {
+            // `--update=-INFINITY` keeps the value from being read as options
+            Effect::Set { value, .. } => spec.arg(format!("--update={value}")),
+            Effect::Delete { .. } => spec.arg("--delete"),
+        }
+    }
+
+    /// Applies attribute effects in order, logging each change.
+    pub async fn apply(&self, effects: &[Effect], view: &ClusterView) -> Result<()> {
+        for e in effects {
+            match e {
+                Effect::Set { node, attr, value } => tracing::info!(
+                    "changing {} on {node}: {} -> {value}",
+                    attr.name(&self.rsc),
+                    view.get(node, *attr).unwrap_or("")
+                ),
+                Effect::Delete { node, attr } => {
+                    tracing::debug!("deleting {} on {node}", attr.name(&self.rsc))
+                }
+            }
+            let per_try = match e {
+                Effect::Set { attr, .. } | Effect::Delete { attr, .. } if attr.forever() => {
+                    self.forever_timeout.max(Duration::from_secs(1))
+                }
+                _ => Duration::from_secs(10),
+            };
+            self.run_retrying(&self.attribute_spec(e), per_try).await?;
+        }
+        Ok(())
+    }
+
+    /// `crm_resource --ban` of `instance` from `node` (pre-promote protection).
+    pub async fn ban(&self, instance: &str, node: &str) -> Result<()> {
+        let spec = tool("crm_resource").args([
+            "--ban".to_string(),
+            format!("--resource={instance}"),
+            format!("--node={node}"),
+            "--quiet".to_string(),
+        ]);
+        self.run_retrying(&spec, Duration::from_secs(10))
+            .await
+            .map(drop)
+    }
+
+    /// `<rsc>-receiver-status` through attrd_updater (`None` deletes it).
+    pub async fn receiver_status(&self, value: Option<&str>) -> Result<()> {
+        let name = format!("--name={}-receiver-status", self.rsc);
+        let spec = match value {
+            Some(v) => tool("attrd_updater").args([name, format!("--update={v}")]),
+            None => tool("attrd_updater").args([name, "--delete".to_string()]),
+        };
+        self.run_retrying(&spec, Duration::from_secs(10))
+            .await
+            .map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replication::Attr;
+
+    #[test]
+    fn attribute_commands() {
+        let crm = Crm {
+            rsc: "pgsql".into(),
+            deadline: Instant::now(),
+            forever_timeout: Duration::from_secs(5),
+        };
+        let e = Effect::Set {
+            node: "node1".into(),
+            attr: Attr::Score,
+            value: "-INFINITY".into(),
+        };
+        assert_eq!(
+            crm.attribute_spec(&e).display(),
+            "/usr/sbin/crm_attribute --lifetime=reboot --node=node1 --name=master-pgsql --update=-INFINITY"
+        );
+        let e = Effect::Set {
+            node: "node2".into(),
+            attr: Attr::DataStatus,
+            value: "STREAMING|SYNC".into(),
+        };
+        assert_eq!(
+            crm.attribute_spec(&e).display(),
+            "/usr/sbin/crm_attribute --lifetime=forever --node=node2 --name=pgsql-data-status --update=STREAMING|SYNC"
+        );
+        let e = Effect::Delete {
+            node: "node1".into(),
+            attr: Attr::XlogLoc,
+        };
+        assert!(crm
+            .attribute_spec(&e)
+            .display()
+            .ends_with("--name=pgsql-xlog-loc --delete"));
+    }
+}
