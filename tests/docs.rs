@@ -19,7 +19,10 @@ fn render() -> String {
             p.name,
             p.kind.ocf_name(),
             default,
-            p.longdesc.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;")
+            p.longdesc
+                .replace('|', "\\|")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
         ));
     }
     s
@@ -29,8 +32,12 @@ fn render() -> String {
 fn readme_parameter_table_is_current() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
     let readme = std::fs::read_to_string(path).unwrap();
-    let (head, rest) = readme.split_once(BEGIN).expect("README has the parameters:begin marker");
-    let (_, tail) = rest.split_once(END).expect("README has the parameters:end marker");
+    let (head, rest) = readme
+        .split_once(BEGIN)
+        .expect("README has the parameters:begin marker");
+    let (_, tail) = rest
+        .split_once(END)
+        .expect("README has the parameters:end marker");
     let want = format!("{head}{BEGIN}\n{}{END}{tail}", render());
     if std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::write(path, &want).unwrap();
