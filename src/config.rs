@@ -240,8 +240,11 @@ impl Config {
                 ));
             }
         }
-        if self.rep_mode == RepMode::Slave && (meta.promotable || meta.promoted_max.is_some()) {
-            return bad("rep_mode slave cannot run in a promotable clone".into());
+        if !self.rep_mode.is_replication() && (meta.promotable || meta.promoted_max.is_some()) {
+            return bad(format!(
+                "a promotable clone needs rep_mode async or sync (rep_mode is {})",
+                self.rep_mode_name()
+            ));
         }
         if !self.replication_slot_name.is_empty()
             && !self

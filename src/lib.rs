@@ -154,11 +154,15 @@ async fn dispatch(ctx: &Ctx) -> Result<OcfStatus> {
         Action::Stop => stop::stop(&agent).await,
         Action::Monitor => monitor::monitor(&agent).await,
         Action::Status => Ok(monitor::status(&agent)),
-        Action::Promote | Action::Demote => Err(Error::Configured(format!(
-            "{} needs rep_mode async or sync (rep_mode is {})",
-            ctx.action,
-            agent.cfg.rep_mode_name()
-        ))),
+        // without replication there is no promoted role: OCF's answer is "not implemented"
+        Action::Promote | Action::Demote => {
+            tracing::error!(
+                "{} needs rep_mode async or sync (rep_mode is {})",
+                ctx.action,
+                agent.cfg.rep_mode_name()
+            );
+            Ok(OcfStatus::ErrUnimplemented)
+        }
         Action::Notify => Ok(OcfStatus::Success),
         Action::MetaData | Action::Methods | Action::ValidateAll => Ok(OcfStatus::Success),
     }

@@ -1,0 +1,275 @@
+#!/bin/bash
+# End-to-end test of OUR agent (ocf:$PROVIDER:pgsql, rep_mode=none) on a real single-node
+# Corosync + Pacemaker cluster (tests/harness/cluster1.sh, 127.0.0.1, root namespaces).
+#
+# usage: tests/pacemaker1.sh            (as root)
+#
+# Steps: build + install the agent, cluster up, primitive created -> Started, psql works,
+# kill -9 of the postmaster -> Pacemaker restarts it locally, cleanup clears the failure,
+# target-role=Stopped + delete stops PostgreSQL cleanly, the agent's lines in pacemaker.log.
+# Prints TAP-like "ok N - ..." / "not ok N - ..." lines, a timing summary and finally
+# "pacemaker1: N passed, M failed"; exits 1 when a check failed.
+#
+# Env: HARNESS_DIR (default /tmp/pgsql-ra-harness)  PROVIDER (default pgsqlrs)
+#      TEST_PGPORT (default 55432)  BUILD=0 (skip cargo build)  KEEP=1 (leave the cluster,
+#      the resource and PostgreSQL running)
+# Files: $H/pacemaker1.log (this output), $H/c1/pacemaker.log, $H/pg1/{data,run,postgres.log}
+set -u
+T=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+ROOT=$(cd "$T/.." && pwd)
+. "$T/harness/lib.sh"
+
+PROVIDER=${PROVIDER:-pgsqlrs}
+PORT=${TEST_PGPORT:-55432}
+P=$H/pg1
+DATA=$P/data
+SOCK=$P/run
+PGLOG=$P/postgres.log
+PLOG=$H/c1/pacemaker.log
+NODE=$(uname -n)
+RSC=pgsql
+AGENT=/usr/lib/ocf/resource.d/$PROVIDER/pgsql
+CLUSTER=$T/harness/cluster1.sh
+export WAIT_STEP=0.1
+
+[ "$(id -u)" = 0 ] || { echo "pacemaker1.sh must run as root" >&2; exit 2; }
+# tee ignores SIGINT/TERM so a Ctrl-C still lets the teardown print (and not die of SIGPIPE)
+exec > >(trap '' INT TERM; exec tee "$H/pacemaker1.log") 2>&1
+
+# --- TAP-like bookkeeping ---------------------------------------------------------------
+N=0; PASS=0; FAIL=0
+ok()  { N=$((N + 1)); PASS=$((PASS + 1)); echo "ok $N - $*"; }
+nok() { N=$((N + 1)); FAIL=$((FAIL + 1)); echo "not ok $N - $*"; }
+# check DESCRIPTION CMD... : ok when CMD succeeds
+check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; return 1; fi; }
+say() { echo "# $*"; }
+
+T_UP=-; T_START=-; T_DETECT=-; T_RECOVER=-; T_STOP=-
+
+# --- helpers ----------------------------------------------------------------------------
+q() {  # q SQL [psql options] : one query as postgres over the socket directory
+  local sql=$1; shift
+  (cd / && runuser -u postgres -- "$PGBIN/psql" -X -h "$SOCK" -p "$PORT" -d postgres \
+      -Atq -v ON_ERROR_STOP=1 "$@" -c "$sql")
+}
+answers() { [ "$(q 'select 1' 2>/dev/null)" = 1 ]; }
+mon_xml() { crm_mon -1 --output-as=xml 2>/dev/null; }
+in_cib() { cibadmin -Q -o resources 2>/dev/null | grep -q "<primitive id=\"$RSC\""; }
+failcount() {  # fail count of RSC on this node (0 when none)
+  local v
+  v=$(crm_failcount --query -r "$RSC" -N "$NODE" 2>/dev/null | sed -n 's/.*value=\([^ ]*\).*/\1/p')
+  case $v in ''|'(null)') echo 0 ;; INFINITY) echo 1000000 ;; *) echo "$v" ;; esac
+}
+monitor_failure_shown() {  # crm_mon lists a failed monitor of RSC
+  mon_xml | grep -E "<failure [^>]*op_key=\"${RSC}_monitor_[0-9]+\"" | grep -q "node=\"$NODE\""
+}
+no_failure_shown() { ! mon_xml | grep -q "<failure [^>]*op_key=\"${RSC}_"; }
+recurring_monitor_ran() {
+  crm_mon -1 -o --output-as=xml 2>/dev/null | grep -E "<operation_history [^>]*task=\"monitor\"" \
+    | grep "interval=\"3000ms\"" | grep -q 'rc="0"'
+}
+pm_pid() { pg_postmaster_pid "$DATA"; }
+new_pm_answers() {  # a postmaster other than $1 is running and answers a query
+  local p
+  p=$(pm_pid) && [ "$p" != "$1" ] && answers
+}
+
+TORN_DOWN=0
+teardown() {
+  [ $TORN_DOWN = 1 ] && return 0
+  TORN_DOWN=1
+  if [ "${KEEP:-0}" = 1 ]; then
+    say "KEEP=1: cluster, resource and PostgreSQL left running (stop: $CLUSTER down)"
+    return 0
+  fi
+  if "$CLUSTER" status >/dev/null 2>&1 && in_cib; then
+    crm_resource -r "$RSC" --meta -p target-role -v Stopped >/dev/null 2>&1
+    wait_for 90 rsc_stopped "$RSC"
+    cibadmin -D -o resources -X "<primitive id=\"$RSC\"/>" >/dev/null 2>&1
+  fi
+  "$CLUSTER" down
+  pg_stop_by_pid "$DATA"
+}
+trap 'teardown' EXIT
+trap 'exit 130' INT TERM
+
+finish() {
+  echo
+  echo "# ---- timings (pacemaker1, ocf:$PROVIDER:pgsql rep_mode=none, monitor 3s)"
+  echo "# cluster up:                                     $T_UP s"
+  echo "# time from resource creation to Started:         $T_START s"
+  echo "# time from kill -9 to failure shown by crm_mon:  $T_DETECT s"
+  echo "# time from kill -9 to PostgreSQL running again:  $T_RECOVER s"
+  echo "# time from target-role=Stopped to Stopped:       $T_STOP s"
+  echo "pacemaker1: $PASS passed, $FAIL failed"
+  [ $FAIL = 0 ]
+  exit
+}
+bail() { echo "Bail out! $*"; teardown_check; finish; }
+teardown_check() {
+  teardown > "$H/teardown.out" 2>&1; sed '/^#/!s/^/# /' "$H/teardown.out"
+  if [ "${KEEP:-0}" = 1 ]; then return 0; fi
+  check "teardown: cluster down, no PostgreSQL left on $DATA" \
+    eval '! "$CLUSTER" status >/dev/null 2>&1 && ! pm_pid >/dev/null'
+}
+
+# --- 0. build, install, PostgreSQL data directory --------------------------------------
+say "leftovers of an earlier run (only what that run recorded)"
+"$CLUSTER" down | sed 's/^/# /'
+pg_stop_by_pid "$DATA" | sed 's/^/# /'
+
+if [ "${BUILD:-1}" != 0 ]; then
+  if command -v cargo >/dev/null; then
+    (cd "$ROOT" && cargo build --release 2>&1 | tail -2 | sed 's/^/# /')
+  else
+    say "cargo not found: using the existing target/release/pgsql"
+  fi
+fi
+check "agent installed as $AGENT (packaging/install.sh)" \
+  eval '"$ROOT/packaging/install.sh" | sed "s/^/# /"; [ -x "$AGENT" ]' || bail "no agent"
+
+if ss -Hltn "sport = :$PORT" 2>/dev/null | grep -q .; then bail "port $PORT is in use"; fi
+check "initdb of a PostgreSQL 15 cluster in $DATA (port $PORT, socket dir $SOCK)" \
+  eval 'rm -rf "$SOCK" "$PGLOG"; pg_initdb "$P" "$PORT" "$SOCK" 127.0.0.1' || bail "initdb failed"
+say "the socket directory $SOCK does not exist yet: the agent's start creates it"
+
+# --- a. cluster up ----------------------------------------------------------------------
+T0=$(now)
+if "$CLUSTER" up > "$H/cluster-up.out" 2>&1; then
+  T_UP=$(elapsed "$T0")
+  ok "cluster up (single node $NODE on 127.0.0.1) in $T_UP s"
+else
+  sed 's/^/# /' "$H/cluster-up.out"; nok "cluster up"; bail "cluster did not come up"
+fi
+check "Pacemaker sees the agent: crm_resource --show-metadata ocf:$PROVIDER:pgsql" \
+  eval 'crm_resource --show-metadata "ocf:$PROVIDER:pgsql" 2>/dev/null | grep -q "<resource-agent name=\"pgsql\""'
+
+# --- b. primitive -> Started ------------------------------------------------------------
+XML="<primitive id=\"$RSC\" class=\"ocf\" provider=\"$PROVIDER\" type=\"pgsql\">
+  <instance_attributes id=\"$RSC-ia\">
+    <nvpair id=\"$RSC-pgctl\" name=\"pgctl\" value=\"$PGBIN/pg_ctl\"/>
+    <nvpair id=\"$RSC-psql\" name=\"psql\" value=\"$PGBIN/psql\"/>
+    <nvpair id=\"$RSC-pgdata\" name=\"pgdata\" value=\"$DATA\"/>
+    <nvpair id=\"$RSC-pgport\" name=\"pgport\" value=\"$PORT\"/>
+    <nvpair id=\"$RSC-socketdir\" name=\"socketdir\" value=\"$SOCK\"/>
+    <nvpair id=\"$RSC-logfile\" name=\"logfile\" value=\"$PGLOG\"/>
+    <nvpair id=\"$RSC-rep_mode\" name=\"rep_mode\" value=\"none\"/>
+  </instance_attributes>
+  <meta_attributes id=\"$RSC-meta\">
+    <nvpair id=\"$RSC-meta-migration-threshold\" name=\"migration-threshold\" value=\"10\"/>
+  </meta_attributes>
+  <operations>
+    <op id=\"$RSC-start\" name=\"start\" interval=\"0\" timeout=\"60s\"/>
+    <op id=\"$RSC-stop\" name=\"stop\" interval=\"0\" timeout=\"60s\"/>
+    <op id=\"$RSC-monitor\" name=\"monitor\" interval=\"3s\" timeout=\"30s\"/>
+  </operations>
+</primitive>"
+T0=$(now)
+if cibadmin -C -o resources -X "$XML"; then
+  ok "primitive $RSC (ocf:$PROVIDER:pgsql, rep_mode=none, monitor 3s, migration-threshold 10) created with cibadmin"
+else
+  nok "primitive created with cibadmin"; bail "cibadmin -C failed"
+fi
+start_failed() { mon_xml | grep -q "<failure [^>]*op_key=\"${RSC}_start_0\""; }
+if wait_for 90 eval 'rsc_started "$RSC" || start_failed' && rsc_started "$RSC"; then
+  T_START=$(elapsed "$T0")
+  echo "time from resource creation to Started: $T_START s"
+  ok "resource $RSC Started on $NODE"
+else
+  nok "resource $RSC Started on $NODE"
+  crm_mon -1 -o -f 2>&1 | sed 's/^/# /'
+  grep -E "${RSC}\\(${RSC}\\)|${RSC}_start_0" "$PLOG" | tail -20 | cut -c1-250 | sed 's/^/# /'
+  tail -5 "$PGLOG" 2>/dev/null | sed 's/^/# postgres.log: /'
+  bail "resource did not start"
+fi
+check "crm_mon names the agent ocf:$PROVIDER:pgsql" \
+  eval 'rsc_xml "$RSC" | grep -q "resource_agent=\"ocf:$PROVIDER:pgsql\""'
+
+# --- c. psql ------------------------------------------------------------------------------
+check "psql over the socket in $SOCK: select 1" answers
+check "server runs on port $PORT" eval '[ "$(q "show port")" = "$PORT" ]'
+check "psql over TCP 127.0.0.1:$PORT works" \
+  eval '[ "$(cd / && runuser -u postgres -- "$PGBIN/psql" -X -h 127.0.0.1 -p "$PORT" -d postgres -Atqc "select 2" 2>&1)" = 2 ]'
+check "write a row (create table t; insert 42)" \
+  eval 'q "create table t(i int); insert into t values (42)"'
+
+# --- d. kill -9 of the postmaster -> restarted locally -----------------------------------
+wait_for 15 recurring_monitor_ran || say "no completed 3s monitor seen yet"
+PM1=$(pm_pid)
+if [ -z "$PM1" ]; then bail "no postmaster pid in $DATA/postmaster.pid"; fi
+say "kill -9 postmaster $PM1"
+T0=$(now)
+kill -9 "$PM1"
+END=$(awk -v n="$T0" 'BEGIN{printf "%.3f", n + 90}')
+RECOVERED=0
+while awk -v n="$(now)" -v e="$END" 'BEGIN{exit !(n < e)}'; do
+  if [ "$T_DETECT" = - ] && monitor_failure_shown; then T_DETECT=$(elapsed "$T0"); fi
+  if new_pm_answers "$PM1"; then T_RECOVER=$(elapsed "$T0"); RECOVERED=1; break; fi
+  sleep 0.1
+done
+if [ $RECOVERED = 1 ]; then
+  echo "time from kill -9 to PostgreSQL running again: $T_RECOVER s"
+  ok "PostgreSQL running again with a new postmaster ($(pm_pid)) answering psql"
+else
+  nok "PostgreSQL running again after kill -9"
+fi
+wait_for 20 monitor_failure_shown && [ "$T_DETECT" = - ] && T_DETECT=$(elapsed "$T0")
+check "crm_mon shows the failed monitor of $RSC (detected ${T_DETECT} s after the kill)" monitor_failure_shown
+FC=$(failcount)
+check "fail count of $RSC on $NODE is $FC (>= 1)" eval '[ "$FC" -ge 1 ] 2>/dev/null'
+check "resource $RSC Started again on $NODE" wait_for 60 rsc_started "$RSC"
+check "the row written before the crash is still there" eval '[ "$(q "select i from t")" = 42 ]'
+crm_mon -1 -f -o 2>/dev/null | sed -n '/Active Resources/,$p' | sed 's/^/# /'
+
+# --- e. cleanup clears the failure, the resource stays up --------------------------------
+PM2=$(pm_pid)
+check "crm_resource --cleanup -r $RSC" eval 'crm_resource --cleanup -r "$RSC" | sed "s/^/# /"; [ "${PIPESTATUS[0]}" = 0 ]'
+check "failure cleared: no failed action, fail count 0" \
+  wait_for 30 eval 'no_failure_shown && [ "$(failcount)" = 0 ]'
+sleep 7   # the re-probe and two monitor intervals
+check "after cleanup + 7 s: still Started, same postmaster pid $PM2, psql answers" \
+  eval 'rsc_started "$RSC" && [ "$(pm_pid)" = "$PM2" ] && answers'
+
+# --- f. target-role=Stopped, then delete --------------------------------------------------
+LOGLINES=$(wc -l < "$PGLOG")
+T0=$(now)
+check "crm_resource --meta -p target-role -v Stopped" \
+  eval 'crm_resource -r "$RSC" --meta -p target-role -v Stopped | sed "s/^/# /"; [ "${PIPESTATUS[0]}" = 0 ]' 
+if wait_for 90 eval 'rsc_stopped "$RSC" && ! pm_pid >/dev/null'; then
+  T_STOP=$(elapsed "$T0")
+  ok "resource Stopped (in $T_STOP s)"
+else
+  nok "resource Stopped"
+fi
+check "no postmaster.pid left in $DATA" eval '[ ! -e "$DATA/postmaster.pid" ]'
+check "postmaster $PM2 is gone" eval '! alive "$PM2"'
+check "server log says \"database system is shut down\"" \
+  eval 'tail -n +"$((LOGLINES + 1))" "$PGLOG" | grep -q "database system is shut down"'
+tail -n +"$((LOGLINES + 1))" "$PGLOG" | sed 's/^/# postgres.log: /'
+check "cibadmin -D removes the primitive" \
+  cibadmin -D -o resources -X "<primitive id=\"$RSC\"/>"
+check "crm_mon shows no $RSC resource" \
+  wait_for 30 eval '! rsc_xml "$RSC" >/dev/null && ! crm_mon -1 2>/dev/null | grep -q "$RSC"'
+
+# --- g. the agent's log lines in pacemaker.log --------------------------------------------
+# What is really there: Pacemaker exports HA_LOGFILE (= PCMK_logfile) to agents, and the
+# agent, like ocf-shellfuncs' ha_log, appends its own lines straight to that file:
+#   2026-11-22T03:43:17.970Z pgsql(pgsql)[12371]:    INFO: starting PostgreSQL: ...
+# (nothing comes through execd's "error output" capture of stderr).
+AGENT_LINES=$(grep -E "^[0-9TZ:.-]+ ${RSC}\(${RSC}\)\[[0-9]+\]: +(INFO|WARNING|ERROR|DEBUG):" "$PLOG")
+say "agent lines in $PLOG ($(echo "$AGENT_LINES" | grep -c .)):"
+echo "$AGENT_LINES" | cut -c1-200 | sed 's/^/#   /' | head -40
+check "pacemaker.log has the agent's start lines (\"starting PostgreSQL\", \"PostgreSQL started in\")" \
+  eval 'echo "$AGENT_LINES" | grep -q "INFO: starting PostgreSQL: $PGBIN/pg_ctl" && echo "$AGENT_LINES" | grep -q "INFO: PostgreSQL started in"'
+check "pacemaker.log has the agent's monitor line after the kill (\"PostgreSQL is not running\")" \
+  eval 'echo "$AGENT_LINES" | grep -q "INFO: PostgreSQL is not running"'
+check "pacemaker.log has the agent's stop lines (\"fast shutdown requested\", \"PostgreSQL stopped in\")" \
+  eval 'echo "$AGENT_LINES" | grep -q "INFO: fast shutdown requested" && echo "$AGENT_LINES" | grep -q "INFO: PostgreSQL stopped in"'
+check "pacemaker.log: the controller recorded the failed 3s monitor (rc=7 not running)" \
+  eval 'grep -E "Result of monitor operation for $RSC on $NODE: not running" "$PLOG" | grep -q "key=${RSC}_monitor_3000 rc=7"'
+check "pacemaker.log: no agent ERROR/WARNING lines" \
+  eval '! echo "$AGENT_LINES" | grep -qE ": +(ERROR|WARNING):"'
+
+# --- teardown -------------------------------------------------------------------------------
+teardown_check
+finish
