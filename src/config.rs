@@ -220,6 +220,20 @@ impl Config {
                 ));
             }
         }
+        // pg_ctl pastes a -o value into its shell command unquoted, and quotes -D/-l/-p
+        // values only with double quotes: server options belong in start_opt.
+        for w in &self.ctl_opt {
+            if w.starts_with("-o") || w.starts_with("--options") {
+                return bad(format!(
+                    "ctl_opt must not contain {w:?}: put server options in start_opt"
+                ));
+            }
+            if w.contains(PG_CTL_UNSAFE) {
+                return bad(format!(
+                    "ctl_opt word {w:?} must not contain \" $ ` \\ or a line break: pg_ctl passes it to a shell"
+                ));
+            }
+        }
         if self.rep_mode.uses_recovery_config() && self.master_ip.is_empty() {
             return bad(format!(
                 "master_ip is required when rep_mode is {}",
@@ -354,6 +368,13 @@ mod tests {
             (&[("pgdata", "/tmp/$(id)")], false, "passes it to a shell"),
             (&[("logfile", "/tmp/a\"b")], false, "passes it to a shell"),
             (&[("start_opt", "-c 'x")], false, "unterminated"),
+            (&[("ctl_opt", "-o '-c a=1'")], false, "start_opt"),
+            (&[("ctl_opt", "--options=x")], false, "start_opt"),
+            (
+                &[("ctl_opt", "-l /tmp/$(id)")],
+                false,
+                "passes it to a shell",
+            ),
             (&[("pgdba", "a:b")], false, "not a valid user name"),
             (
                 &[("external_standby_node_list", "x")],

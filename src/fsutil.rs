@@ -125,8 +125,31 @@ fn access_bits(meta: &fs::Metadata, who: &RunAs) -> u32 {
     }
 }
 
-/// Could `tmpdir` be made ready for `who`? True when it exists and `who` may write it,
-/// or when it does not exist and the agent (root) can create it under an existing parent.
+/// Could the agent (root) create something in the existing directory `p`? Asks the kernel
+/// (`access(W_OK)`, which sees read-only mounts), and refuses pseudo file systems where
+/// root passes every permission check but nothing can be made.
+fn can_create_in(p: &Path) -> bool {
+    // statfs magic numbers: proc, sysfs, devpts, cgroup, cgroup2, securityfs, debugfs
+    const PSEUDO: [i64; 7] = [
+        0x9fa0,
+        0x6265_6572,
+        0x1cd1,
+        0x0027_e0eb,
+        0x6367_7270,
+        0x7363_6673,
+        0x6462_6720,
+    ];
+    if !p.is_dir() || nix::unistd::access(p, nix::unistd::AccessFlags::W_OK).is_err() {
+        return false;
+    }
+    match nix::sys::statfs::statfs(p) {
+        Ok(fs) => !PSEUDO.contains(&fs.filesystem_type().0),
+        Err(_) => false,
+    }
+}
+
+/// Could `dir` be made ready for `who`? True when it exists and `who` may write it, or
+/// when it does not exist and the agent can create it under its nearest existing parent.
 pub fn dir_preparable(dir: &Path, who: &RunAs) -> bool {
     if dir.exists() {
         return dir.is_dir() && (Uid::effective().is_root() || writable_by(dir, who));
@@ -134,17 +157,20 @@ pub fn dir_preparable(dir: &Path, who: &RunAs) -> bool {
     let mut cur = dir.parent();
     while let Some(p) = cur {
         if p.exists() {
-            let me = RunAs {
-                uid: Uid::effective(),
-                gid: Gid::effective(),
-                groups: Vec::new(),
-                ..who.clone()
-            };
-            return p.is_dir() && writable_by(p, &me);
+            return can_create_in(p);
         }
         cur = p.parent();
     }
     false
+}
+
+/// Can `who` reach `path`: search permission on every directory above it?
+pub fn reachable_by(path: &Path, who: &RunAs) -> bool {
+    path.ancestors().skip(1).all(|d| {
+        fs::metadata(d)
+            .map(|m| access_bits(&m, who) & 0o1 != 0)
+            .unwrap_or(true) // a missing directory is created later, owned by who
+    })
 }
 
 #[cfg(test)]

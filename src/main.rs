@@ -6,25 +6,20 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// No --help/--version flags: everything after the action is ignored, and an unknown
+/// action (even "--help") exits 3 with nothing on stdout.
 #[derive(Parser)]
-#[command(
-    name = "pgsql",
-    version,
-    about = "Pacemaker OCF resource agent for PostgreSQL",
-    override_usage = "pgsql ACTION [IGNORED...]"
-)]
+#[command(name = "pgsql", disable_help_flag = true, disable_version_flag = true)]
 struct Cli {
-    /// start, stop, status, monitor, promote, demote, notify, meta-data, validate-all or methods
     #[arg(allow_hyphen_values = true)]
     action: Option<String>,
-    /// ignored, as OCF 1.1 requires
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     rest: Vec<String>,
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let action = Cli::try_parse().ok().and_then(|c| c.action);
     let tty = std::io::stdin().is_terminal();
-    let status = pgsql::run(cli.action.as_deref(), pgsql::ocf::Env::from_process(), tty);
+    let status = pgsql::run(action.as_deref(), pgsql::ocf::Env::from_process(), tty);
     ExitCode::from(status.code() as u8)
 }

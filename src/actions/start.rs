@@ -47,6 +47,13 @@ fn prepare_dirs(agent: &Agent) -> Result<()> {
     let cfg = &agent.cfg;
     let who = &agent.pgdba;
     if cfg.logfile != Path::new("/dev/null") {
+        if !fsutil::reachable_by(&cfg.logfile, who) {
+            return Err(Error::Permission(format!(
+                "log file {} is in a directory {} cannot enter",
+                cfg.logfile.display(),
+                cfg.pgdba
+            )));
+        }
         fsutil::ensure_file(&cfg.logfile, who, 0o640)?;
         if !fsutil::writable_by(&cfg.logfile, who) {
             return Err(Error::Permission(format!(
@@ -114,6 +121,16 @@ pub fn ensure_include(agent: &Agent, file: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Creates tmpdir (mode 700, owned by pgdba); failing that is a permission problem.
+pub fn ensure_tmpdir(agent: &Agent) -> Result<()> {
+    fsutil::ensure_dir(&agent.cfg.tmpdir, &agent.pgdba, 0o700).map_err(|e| {
+        Error::Permission(format!(
+            "tmpdir {} cannot be prepared: {e}",
+            agent.cfg.tmpdir.display()
+        ))
+    })
+}
+
 /// Writes the recovery configuration of a standby that follows master_ip.
 pub async fn write_recovery(agent: &Agent) -> Result<()> {
     let cfg = &agent.cfg;
@@ -133,7 +150,7 @@ pub async fn write_recovery(agent: &Agent) -> Result<()> {
             .then(|| conffile::slot_name(&cfg.replication_slot_name, &node)),
     };
     let text = rec.render(version);
-    fsutil::ensure_dir(&cfg.tmpdir, who, 0o700)?;
+    ensure_tmpdir(agent)?;
     if version.uses_standby_signal() {
         let file = cfg.tmpdir.join("recovery.conf");
         fsutil::write_atomic(&file, text.as_bytes(), Some(who), 0o600)?;
@@ -154,20 +171,22 @@ pub async fn write_recovery(agent: &Agent) -> Result<()> {
     Ok(())
 }
 
-/// Last non-empty line of the server log, to make a failed start explain itself.
+/// The line of the server log that explains a failed start: the last FATAL or PANIC
+/// line, else the last line.
 fn log_tail(path: &Path) -> String {
     if path == Path::new("/dev/null") {
         return String::new();
     }
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .map(str::to_string)
-        })
-        .map(|l| format!("; last log line: {l}"))
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return String::new();
+    };
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines
+        .iter()
+        .rev()
+        .find(|l| l.contains("FATAL:") || l.contains("PANIC:"))
+        .or(lines.last())
+        .map(|l| format!("; server log: {l}"))
         .unwrap_or_default()
 }
 

@@ -145,7 +145,7 @@ impl<'a> Repl<'a> {
     /// (PostgreSQL 12+) and rep_mode.conf (sync; removed in async).
     pub fn ensure_includes(&self) -> Result<()> {
         let agent = self.agent;
-        fsutil::ensure_dir(&agent.cfg.tmpdir, &agent.pgdba, 0o700)?;
+        super::start::ensure_tmpdir(agent)?;
         let rep_mode = self.tmp("rep_mode.conf");
         if agent.cfg.rep_mode == RepMode::Sync {
             if !rep_mode.exists() {
