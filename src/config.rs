@@ -361,8 +361,9 @@ mod tests {
             (
                 &[("rep_mode", "slave"), ("master_ip", "h")],
                 true,
-                "cannot run in a promotable",
+                "needs rep_mode async or sync",
             ),
+            (&[], true, "needs rep_mode async or sync"),
             (&[("replication_slot_name", "Bad-Name")], false, "a-z, 0-9"),
             (&[("pgdata", "relative/dir")], false, "absolute path"),
             (&[("pgdata", "/tmp/$(id)")], false, "passes it to a shell"),

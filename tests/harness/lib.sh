@@ -163,3 +163,59 @@ rsc_stopped() {
   x=$(rsc_xml "$1") || return 0
   [[ $x == *'role="Stopped"'* && $x == *'active="false"'* && $x != *pending=* ]]
 }
+
+# --- multi-node harness (cluster2.sh) ---------------------------------------------------
+# Node I of cluster2.sh is a set of namespaces around a "holder" process (nsinit.sh, PID 1
+# of the node). Its state lives in $H/nI; $H/nI/procs records what cluster2.sh started for
+# it as "NAME PID STARTTIME COMM" lines (NAME: unshare, holder, corosync, pacemakerd, ...).
+NET=${NET:-10.77.0}
+NETNS_PREFIX=${NETNS_PREFIX:-pgra}   # network namespaces: ${NETNS_PREFIX}-sw, ${NETNS_PREFIX}-nI
+
+# proc_add FILE NAME PID : append the record of live process PID under NAME
+proc_add() {
+  local r
+  r=$(pid_record "$3") && echo "$2 $r" >> "$1"
+}
+
+# proc_get FILE NAME : "PID STARTTIME COMM" of the last record NAME that still names a live
+# process (nothing, rc 1, otherwise)
+proc_get() {
+  local n p st c out=
+  [ -f "$1" ] || return 1
+  while read -r n p st c; do
+    [ "$n" = "$2" ] && same_process "$p" "$st" && alive "$p" && out="$p $st $c"
+  done < "$1"
+  [ -n "$out" ] && echo "$out"
+}
+
+# holder_pid I : host PID of node I's PID 1 (checked against its recorded start time)
+holder_pid() {
+  local r
+  r=$(proc_get "$H/n$1/procs" holder) || return 1
+  echo "${r%% *}"
+}
+
+# nx I CMD... : run CMD inside node I (network + mount + UTS + PID namespaces of its holder;
+# nsenter -p forks, CMD is nsenter's child)
+nx() {
+  local i=$1 p; shift
+  p=$(holder_pid "$i") || { echo "node$i is not running (cluster2.sh up / startnode $i)" >&2; return 1; }
+  nsenter -t "$p" -n -m -u -p -- "$@"
+}
+
+# stdin: `crm_mon -1 --output-as=xml`; prints "rsc role pending nodes..." for every instance
+# of the given resource ids that is not cleanly Stopped
+xml_active() {
+  python3 -c '
+import sys, xml.etree.ElementTree as ET
+ids = sys.argv[1:]
+for r in ET.parse(sys.stdin).iter("resource"):
+    if r.get("id") in ids and (r.get("role") != "Stopped" or r.get("pending")):
+        print(r.get("id"), r.get("role"), r.get("pending") or "", *[n.get("name") for n in r.iter("node")])' "$@"
+}
+
+# the client machine of cluster2.sh: a network namespace on the same bridge, no cluster
+CLIENT_NETNS=${CLIENT_NETNS:-${NETNS_PREFIX}-client}
+CLIENT_HOST=${CLIENT_HOST:-200}
+# ncl CMD... : run CMD in the client namespace
+ncl() { ip netns exec "$CLIENT_NETNS" "$@"; }
