@@ -32,10 +32,10 @@ pub async fn start(r: &mut Repl<'_>) -> Result<OcfStatus> {
     r.commit(p).await?;
 
     r.remove_notes()?;
-    r.ensure_includes()?;
     if cfg.rep_mode == RepMode::Sync {
         r.write_rep_mode(None)?;
     }
+    r.ensure_includes()?;
     start::write_recovery(agent).await?;
     r.delete_own(Attr::XlogLoc).await?;
 
