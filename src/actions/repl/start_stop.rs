@@ -32,6 +32,7 @@ pub async fn start(r: &mut Repl<'_>) -> Result<OcfStatus> {
     r.commit(p).await?;
 
     r.remove_notes()?;
+    start::ensure_tmpdir(agent)?;
     if cfg.rep_mode == RepMode::Sync {
         r.write_rep_mode(None)?;
     }
