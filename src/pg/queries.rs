@@ -2,8 +2,9 @@
 //! small typed wrappers over one connection.
 
 use tokio::time::Instant;
-use tokio_postgres::{Client, SimpleQueryMessage};
+use tokio_postgres::Client;
 
+use super::sql::rows;
 use super::version::PgVersion;
 use super::PgError;
 use crate::replication::control::Row;
@@ -28,38 +29,6 @@ pub const SYNC_STANDBY_NAMES: &str = "show synchronous_standby_names";
 pub const RELOAD: &str = "select pg_reload_conf()";
 /// Is a WAL receiver running (a standby connected to its primary)?
 pub const WAL_RECEIVER: &str = "select count(*) from pg_stat_wal_receiver";
-
-async fn rows(
-    client: &Client,
-    sql: &str,
-    deadline: Instant,
-) -> Result<Vec<Vec<Option<String>>>, PgError> {
-    let msgs = tokio::time::timeout_at(deadline, client.simple_query(sql))
-        .await
-        .map_err(|_| PgError::Timeout {
-            target: format!("query {sql:?}"),
-        })?
-        .map_err(|e| PgError::Query {
-            query: sql.to_string(),
-            sqlstate: e
-                .code()
-                .map(|c| c.code().to_string())
-                .unwrap_or_else(|| "-".into()),
-            detail: e
-                .as_db_error()
-                .map(|d| d.message().to_string())
-                .unwrap_or_else(|| e.to_string()),
-        })?;
-    Ok(msgs
-        .into_iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(r) => {
-                Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
-            }
-            _ => None,
-        })
-        .collect())
-}
 
 async fn value(client: &Client, sql: &str, deadline: Instant) -> Result<Option<String>, PgError> {
     Ok(rows(client, sql, deadline)

@@ -179,33 +179,13 @@ pub async fn connect(t: &Target, deadline: Instant) -> Result<Client, PgError> {
         })
 }
 
-/// Runs `sql` (any statement, simple-query protocol) and discards the rows.
-pub async fn execute(client: &Client, sql: &str, deadline: Instant) -> Result<(), PgError> {
-    match tokio::time::timeout_at(deadline, client.simple_query(sql)).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(PgError::Query {
-            query: sql.to_string(),
-            sqlstate: e
-                .code()
-                .map(|c| c.code().to_string())
-                .unwrap_or_else(|| "-".into()),
-            detail: e
-                .as_db_error()
-                .map(|d| d.message().to_string())
-                .unwrap_or_else(|| e.to_string()),
-        }),
-        Err(_) => Err(PgError::Timeout {
-            target: format!("query {sql:?}"),
-        }),
-    }
-}
-
-/// The first column of the first row of `sql` as text (NULL as `None`).
-pub async fn query_value(
+/// Runs `sql` (simple-query protocol, so any statement) and returns its rows as text
+/// (NULL as `None`).
+pub async fn rows(
     client: &Client,
     sql: &str,
     deadline: Instant,
-) -> Result<Option<String>, PgError> {
+) -> Result<Vec<Vec<Option<String>>>, PgError> {
     let msgs = tokio::time::timeout_at(deadline, client.simple_query(sql))
         .await
         .map_err(|_| PgError::Timeout {
@@ -217,13 +197,23 @@ pub async fn query_value(
                 .code()
                 .map(|c| c.code().to_string())
                 .unwrap_or_else(|| "-".into()),
-            detail: e.to_string(),
+            detail: e
+                .as_db_error()
+                .map(|d| d.message().to_string())
+                .unwrap_or_else(|| e.to_string()),
         })?;
     Ok(msgs
         .into_iter()
-        .find_map(|m| match m {
-            tokio_postgres::SimpleQueryMessage::Row(r) => Some(r.get(0).map(str::to_string)),
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => {
+                Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+            }
             _ => None,
         })
-        .flatten())
+        .collect())
+}
+
+/// Runs `sql` and discards the rows.
+pub async fn execute(client: &Client, sql: &str, deadline: Instant) -> Result<(), PgError> {
+    rows(client, sql, deadline).await.map(drop)
 }
