@@ -23,6 +23,7 @@ PKGS=(
   resource-agents        # ocf-shellfuncs, ocf-tester, ra-api-1.dtd, metadata.rng
   libxml2-utils          # xmllint
   iproute2               # ip, ss
+  nftables               # nft: tests/pacemaker2.sh cuts the replication link inside a node
   procps                 # ps, pgrep
   python3                # XML helpers in the test harness
   strace                 # exec/syscall counting of agent actions

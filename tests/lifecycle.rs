@@ -285,3 +285,21 @@ fn unknown_action_and_extra_arguments() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("<resource-agent name=\"pgsql\""));
 }
+
+#[test]
+fn a_monitor_without_interval_is_a_probe() {
+    // Pacemaker passes no interval on probes; a node without the data is simply "not running"
+    let mut c = PgCluster::new("probe");
+    c.meta.remove("interval");
+    c.set("pgdata", "/nonexistent/pgsql-ra-probe/data");
+    let out = c.agent("monitor");
+    out.expect(7);
+    assert!(
+        out.reason().is_none(),
+        "a probe reports no failure\n{}",
+        out.dump()
+    );
+    c.set_meta("interval", "10000");
+    let out = c.agent("monitor");
+    out.expect(7).expect_reason("does not exist");
+}

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Runs every test layer of the project and prints counts per layer:
 #   style (fmt, clippy), unit tests, black-box tests against real PostgreSQL 15,
-#   ocf-tester against the installed agent, the agent under a real single-node Pacemaker.
+#   ocf-tester against the installed agent, the agent under real Pacemaker clusters:
+#   single node (rep_mode none), 2 and 3 nodes (promotable clone, failover scenarios).
 # Installs what it needs first (packaging/deps.sh). Run as root on Debian 12.
 # Last line: "N passed, M failed" over all layers.
 set -u
@@ -68,6 +69,8 @@ tap_layer() { # name script
 }
 tap_layer ocf-tester tests/ocf-tester.sh
 tap_layer pacemaker1 tests/pacemaker1.sh
+tap_layer pacemaker2 tests/pacemaker2.sh 2
+tap_layer pacemaker3 tests/pacemaker2.sh 3
 
 echo
 echo "=== summary"

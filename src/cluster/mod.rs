@@ -60,7 +60,16 @@ impl Crm {
     pub async fn snapshot(&self) -> Result<ClusterView> {
         let spec = tool("crm_mon").args(["-1", "--output-as=xml"]);
         let xml = self.run_retrying(&spec, Duration::from_secs(10)).await?;
-        snapshot::parse(&xml, &self.rsc).map_err(|e| Error::Failed(e.to_string()))
+        let mut view =
+            snapshot::parse(&xml, &self.rsc).map_err(|e| Error::Failed(e.to_string()))?;
+        if view.nodes.values().any(|n| !n.online) {
+            // one more read, only while a node is down: its permanent attributes
+            let spec = tool("cibadmin").args(["--query", "--scope=nodes"]);
+            let nodes = self.run_retrying(&spec, Duration::from_secs(10)).await?;
+            snapshot::merge_offline_node_attributes(&mut view, &nodes)
+                .map_err(|e| Error::Failed(e.to_string()))?;
+        }
+        Ok(view)
     }
 
     fn attribute_spec(&self, e: &Effect) -> CommandSpec {

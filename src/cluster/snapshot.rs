@@ -64,6 +64,36 @@ pub fn parse(xml: &str, rsc: &str) -> Result<ClusterView, SnapshotError> {
     Ok(view)
 }
 
+/// Adds the permanent attributes of offline nodes from `cibadmin --query --scope=nodes`
+/// (crm_mon lists attributes of online nodes only), so writes to them stay "on change".
+pub fn merge_offline_node_attributes(
+    view: &mut ClusterView,
+    nodes_xml: &str,
+) -> Result<(), SnapshotError> {
+    let doc = roxmltree::Document::parse(nodes_xml).map_err(|e| SnapshotError(e.to_string()))?;
+    for n in doc.descendants().filter(|n| n.has_tag_name("node")) {
+        let Some(name) = n.attribute("uname").map(str::to_lowercase) else {
+            continue;
+        };
+        let Some(entry) = view.nodes.get_mut(&name).filter(|e| !e.online) else {
+            continue;
+        };
+        for nv in n
+            .children()
+            .filter(|c| c.has_tag_name("instance_attributes"))
+            .flat_map(|ia| ia.children().filter(|c| c.has_tag_name("nvpair")))
+        {
+            if let (Some(k), Some(v)) = (nv.attribute("name"), nv.attribute("value")) {
+                entry
+                    .attrs
+                    .entry(k.to_string())
+                    .or_insert_with(|| v.to_string());
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +149,20 @@ mod tests {
         assert_eq!(v.promoted, vec!["node1"]);
         let v = parse(XML, "other").unwrap();
         assert!(v.promoted.is_empty());
+    }
+
+    #[test]
+    fn offline_nodes_get_their_permanent_attributes() {
+        let mut v = parse(XML, "pgsql").unwrap();
+        v.nodes.get_mut("node2").unwrap().attrs.clear();
+        let nodes = r#"<nodes>
+  <node id="1" uname="node1"><instance_attributes id="nodes-1"><nvpair id="nodes-1-pgsql-data-status" name="pgsql-data-status" value="STALE"/></instance_attributes></node>
+  <node id="2" uname="node2"><instance_attributes id="nodes-2"><nvpair id="nodes-2-pgsql-data-status" name="pgsql-data-status" value="DISCONNECT"/></instance_attributes></node>
+</nodes>"#;
+        merge_offline_node_attributes(&mut v, nodes).unwrap();
+        assert_eq!(v.get("node2", Attr::DataStatus), Some("DISCONNECT"));
+        // online nodes keep what crm_mon said
+        assert_eq!(v.get("node1", Attr::DataStatus), Some("LATEST"));
     }
 
     #[test]

@@ -141,9 +141,10 @@ impl Meta {
         }
     }
 
-    /// A monitor with interval 0 is a probe.
+    /// A monitor with interval 0 is a probe. Pacemaker does not pass the interval on
+    /// probes at all, so an absent interval counts as 0 (as in ocf-shellfuncs).
     pub fn is_probe(&self) -> bool {
-        self.interval_ms == Some(0)
+        self.interval_ms.unwrap_or(0) == 0
     }
 }
 
@@ -222,6 +223,11 @@ mod tests {
         assert!(m.notify.unpromoted.is_empty());
         assert!(m.notify.unpromoted_given);
         let m = Meta::from_env(&Env::default());
+        assert!(
+            m.is_probe(),
+            "no interval: a probe, as Pacemaker sends them"
+        );
+        let m = Meta::from_env(&Env::from_pairs([("OCF_RESKEY_CRM_meta_interval", "3000")]));
         assert!(!m.is_probe());
         assert!(!m.notify.unpromoted_given);
     }

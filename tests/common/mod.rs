@@ -189,6 +189,8 @@ impl PgCluster {
         }
         let mut meta = BTreeMap::new();
         meta.insert("timeout".to_string(), "30000".to_string());
+        // a recurring monitor unless a test asks for a probe (interval 0 or unset)
+        meta.insert("interval".to_string(), "10000".to_string());
         PgCluster {
             dir,
             data,

@@ -1,0 +1,108 @@
+#!/bin/bash
+# CIB XML of the PostgreSQL promotable clone (our agent, ocf:pgsqlrs:pgsql by default) and
+# its VIP, laid out as a PG-REX cluster configures it. Prints one element; create each with
+#   cibadmin -C -o resources   -X "$(pgsql-clone-xml.sh vip)"
+#   cibadmin -C -o resources   -X "$(pgsql-clone-xml.sh clone)"
+#   cibadmin -C -o constraints -X "$(pgsql-clone-xml.sh colocation)"   (and order-promote,
+#                                                                     order-demote)
+# usage: pgsql-clone-xml.sh clone|vip|colocation|order-promote|order-demote|constraint-ids
+#
+# Env (defaults = the cluster2.sh layout, same paths inside every node):
+#   NODE_LIST  "node1 node2"      node names as `crm_node -n` prints them
+#   VIP        10.77.0.100        IPaddr2 address; also master_ip (primary_conninfo host)
+#   REP_MODE   sync               sync | async
+#   CLONE_MAX  number of words in NODE_LIST
+#   PGDATA     /var/lib/pgsql/data      TMPDIR_RA /var/lib/pgsql/tmp
+#   PGLOG      /var/log/postgresql/pgsql.log
+#   PROVIDER   pgsqlrs            TYPE pgsql   (ocf:$PROVIDER:$TYPE)
+#   PGBIN      /usr/lib/postgresql/15/bin
+# Ids: resource pgsql (so the attributes are pgsql-status, pgsql-data-status, master-pgsql,
+# ...), clone pgsql-clone, VIP vip-master, constraints vip-with-promoted, promote-then-vip,
+# demote-then-stop-vip.
+set -u
+NODE_LIST=${NODE_LIST:-node1 node2}
+VIP=${VIP:-10.77.0.100}
+REP_MODE=${REP_MODE:-sync}
+CLONE_MAX=${CLONE_MAX:-$(echo $NODE_LIST | wc -w)}
+PGDATA=${PGDATA:-/var/lib/pgsql/data}
+TMPDIR_RA=${TMPDIR_RA:-/var/lib/pgsql/tmp}
+PGLOG=${PGLOG:-/var/log/postgresql/pgsql.log}
+PROVIDER=${PROVIDER:-pgsqlrs}
+TYPE=${TYPE:-pgsql}
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+
+clone() {
+  cat <<EOF
+<clone id="pgsql-clone">
+  <meta_attributes id="pgsql-clone-meta">
+    <nvpair id="pgsql-clone-promotable" name="promotable" value="true"/>
+    <nvpair id="pgsql-clone-promoted-max" name="promoted-max" value="1"/>
+    <nvpair id="pgsql-clone-promoted-node-max" name="promoted-node-max" value="1"/>
+    <nvpair id="pgsql-clone-clone-max" name="clone-max" value="$CLONE_MAX"/>
+    <nvpair id="pgsql-clone-clone-node-max" name="clone-node-max" value="1"/>
+    <nvpair id="pgsql-clone-notify" name="notify" value="true"/>
+  </meta_attributes>
+  <primitive id="pgsql" class="ocf" provider="$PROVIDER" type="$TYPE">
+    <instance_attributes id="pgsql-ia">
+      <nvpair id="pgsql-pgctl" name="pgctl" value="$PGBIN/pg_ctl"/>
+      <nvpair id="pgsql-psql" name="psql" value="$PGBIN/psql"/>
+      <nvpair id="pgsql-pgdata" name="pgdata" value="$PGDATA"/>
+      <nvpair id="pgsql-tmpdir" name="tmpdir" value="$TMPDIR_RA"/>
+      <nvpair id="pgsql-logfile" name="logfile" value="$PGLOG"/>
+      <nvpair id="pgsql-pgport" name="pgport" value="5432"/>
+      <nvpair id="pgsql-rep_mode" name="rep_mode" value="$REP_MODE"/>
+      <nvpair id="pgsql-node_list" name="node_list" value="$NODE_LIST"/>
+      <nvpair id="pgsql-master_ip" name="master_ip" value="$VIP"/>
+      <nvpair id="pgsql-repuser" name="repuser" value="postgres"/>
+      <nvpair id="pgsql-primary_conninfo_opt" name="primary_conninfo_opt" value="keepalives_idle=60 keepalives_interval=5 keepalives_count=5"/>
+      <nvpair id="pgsql-restart_on_promote" name="restart_on_promote" value="false"/>
+      <nvpair id="pgsql-stop_escalate" name="stop_escalate" value="5"/>
+      <nvpair id="pgsql-stop_escalate_in_slave" name="stop_escalate_in_slave" value="5"/>
+    </instance_attributes>
+    <meta_attributes id="pgsql-meta">
+      <nvpair id="pgsql-meta-migration-threshold" name="migration-threshold" value="1"/>
+      <nvpair id="pgsql-meta-resource-stickiness" name="resource-stickiness" value="INFINITY"/>
+    </meta_attributes>
+    <operations>
+      <op id="pgsql-start" name="start" interval="0" timeout="60s" on-fail="restart"/>
+      <op id="pgsql-stop" name="stop" interval="0" timeout="60s" on-fail="block"/>
+      <op id="pgsql-promote" name="promote" interval="0" timeout="60s" on-fail="restart"/>
+      <op id="pgsql-demote" name="demote" interval="0" timeout="60s" on-fail="stop"/>
+      <op id="pgsql-notify" name="notify" interval="0" timeout="60s"/>
+      <op id="pgsql-monitor-promoted" name="monitor" interval="3s" role="Promoted" timeout="30s" on-fail="restart"/>
+      <op id="pgsql-monitor-unpromoted" name="monitor" interval="4s" role="Unpromoted" timeout="30s" on-fail="restart"/>
+    </operations>
+  </primitive>
+</clone>
+EOF
+}
+
+vip() {
+  cat <<EOF
+<primitive id="vip-master" class="ocf" provider="heartbeat" type="IPaddr2">
+  <instance_attributes id="vip-master-ia">
+    <nvpair id="vip-master-ip" name="ip" value="$VIP"/>
+    <nvpair id="vip-master-cidr" name="cidr_netmask" value="24"/>
+    <nvpair id="vip-master-nic" name="nic" value="eth0"/>
+  </instance_attributes>
+  <operations>
+    <op id="vip-master-start" name="start" interval="0" timeout="20s" on-fail="restart"/>
+    <op id="vip-master-monitor" name="monitor" interval="5s" timeout="20s" on-fail="restart"/>
+    <op id="vip-master-stop" name="stop" interval="0" timeout="20s" on-fail="block"/>
+  </operations>
+</primitive>
+EOF
+}
+
+case "${1:-}" in
+  clone) clone ;;
+  vip) vip ;;
+  colocation)
+    echo '<rsc_colocation id="vip-with-promoted" score="INFINITY" rsc="vip-master" with-rsc="pgsql-clone" with-rsc-role="Promoted"/>' ;;
+  order-promote)
+    echo '<rsc_order id="promote-then-vip" kind="Optional" first="pgsql-clone" first-action="promote" then="vip-master" then-action="start" symmetrical="false"/>' ;;
+  order-demote)
+    echo '<rsc_order id="demote-then-stop-vip" kind="Optional" first="pgsql-clone" first-action="demote" then="vip-master" then-action="stop" symmetrical="false"/>' ;;
+  constraint-ids) echo "vip-with-promoted promote-then-vip demote-then-stop-vip" ;;
+  *) sed -n '2,/^set -u/p' "$0" | grep '^#'; exit 2 ;;
+esac

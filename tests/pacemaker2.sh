@@ -1,0 +1,642 @@
+#!/bin/bash
+# End-to-end test of OUR agent as a PG-REX style promotable clone (ocf:$PROVIDER:pgsql,
+# rep_mode=sync) + IPaddr2 VIP on a fresh N-node Corosync + Pacemaker cluster
+# (tests/harness/cluster2.sh: one node per network+mount+UTS+PID namespace set, node I =
+# nodeI at 10.77.0.I/24, VIP 10.77.0.100, a client namespace at 10.77.0.200).
+#
+# usage: tests/pacemaker2.sh [N]       N = 2 (default) or 3; run as root
+#
+# Scenarios (each measured; the summary at the end puts the times next to the reference
+# figures of the shell agent ocf:heartbeat:pgsql from ../shared/HARNESS.md):
+#   a. bring-up: initdb on node1, pg_basebackup to the others, resources created ->
+#      Promoted primary, HS:sync standby (N=3: + HS:async); PG-REX normal-state attributes
+#      and the outputs the PG-REX tools read (crm_resource -W, crm_attribute, nvpair ids)
+#   b. kill -9 of the primary's postmaster while a client commits rows through the VIP:
+#      failover time, zero loss of acknowledged commits, PGSQL.lock keeps the old primary
+#      out (exact exit reason), manual rejoin (pg_basebackup, rm lock, cleanup) -> HS:sync
+#   c. crash of the primary's node (SIGKILL of the node's PID 1): failover, zero loss,
+#      restart of the node, refused start, rejoin
+#   d. replication link cut (nftables in the standby's namespace drops TCP 5432 to/from the
+#      primary; corosync keeps talking): standby DISCONNECT / HS:alone / -INFINITY, primary
+#      drops to async and keeps committing; link back -> STREAMING|SYNC / HS:sync
+#   e. (N=3) the sync standby is promoted, never the async one (checked in b and c)
+#   g. orderly stop of all nodes (standbys first), restart (primary's node first): the primary
+#      stopped without standbys keeps no PGSQL.lock and is promoted again, the rest rejoin
+#   h. Pacemaker restart on the primary's node under maintenance-mode (PostgreSQL keeps
+#      running): the probe must give the running primary its score 1000, so leaving
+#      maintenance-mode causes no failover
+#   f. teardown: resources stopped, constraints then resources deleted, cluster down
+# Output: TAP-like "ok K - ..." / "not ok K - ..." lines, a summary, and the last line
+# "pacemakerN: P passed, F failed"; exit 1 when a check failed.
+#
+# Env: HARNESS_DIR (default /tmp/pgsql-ra-harness)  PROVIDER (default pgsqlrs)
+#      BUILD=0 (skip cargo build + install)  KEEP=1 (leave the cluster running at the end)
+#      UNTIL=a|b|c|d|g (stop after that scenario; with KEEP=1 the cluster stays up as it is)
+# Files: $H/pacemakerN.log (this output), $H/n<i>/log/{pacemaker/pacemaker.log,
+#        postgresql/pgsql.log}, $H/writer-*/ (the client's commit logs)
+set -u
+T=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+ROOT=$(cd "$T/.." && pwd)
+. "$T/harness/lib.sh"
+
+N=${1:-2}
+case $N in 2|3) ;; *) echo "usage: $0 [2|3]" >&2; exit 2 ;; esac
+NAME=pacemaker$N
+PROVIDER=${PROVIDER:-pgsqlrs}
+CLUSTER=$T/harness/cluster2.sh
+XMLGEN=$T/harness/pgsql-clone-xml.sh
+VIP=$NET.100
+NODES=$(for i in $(seq 1 "$N"); do echo -n "node$i "; done); NODES=${NODES% }
+LOCK=/var/lib/pgsql/tmp/PGSQL.lock   # the agent's tmpdir, same path inside every node
+REASON="My data may be inconsistent. You have to remove $LOCK file to force start."
+export WAIT_STEP=0.2
+
+[ "$(id -u)" = 0 ] || { echo "pacemaker2.sh must run as root" >&2; exit 2; }
+# tee ignores SIGINT/TERM so a Ctrl-C still lets the teardown print
+exec > >(trap '' INT TERM; exec tee "$H/$NAME.log") 2>&1
+
+# --- TAP-like bookkeeping ---------------------------------------------------------------
+K=0; PASS=0; FAIL=0
+ok()  { K=$((K + 1)); PASS=$((PASS + 1)); echo "ok $K - $*"; }
+nok() { K=$((K + 1)); FAIL=$((FAIL + 1)); echo "not ok $K - $*"; }
+check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; return 1; fi; }
+say() { echo "# $*"; }
+step() { echo; echo "# ===== $* ====="; }
+
+declare -A TM   # measured times (s) by key
+tm() { TM[$1]=$2; say "time: $1 = $2 s"; }
+
+# --- cluster / PostgreSQL helpers -----------------------------------------------------
+pgx() { local i=$1; shift; (cd / && nx "$i" runuser -u postgres -- "$@"); }
+# sqln I SQL : one statement on node I's local server (socket), as postgres
+sqln() { pgx "$1" timeout 10 "$PGBIN/psql" -X -qAt -d postgres -v ON_ERROR_STOP=1 -c "$2"; }
+# sqlv SQL : one statement through the VIP from the client namespace
+sqlv() { (cd / && PGCONNECT_TIMEOUT=2 ncl timeout 10 "$PGBIN/psql" -X -qAt -h "$VIP" -U postgres -d postgres -v ON_ERROR_STOP=1 -c "$1"); }
+live() { local i; for i in $(seq 1 "$N"); do nx "$i" crm_mon -1 >/dev/null 2>&1 && { echo "$i"; return 0; }; done; return 1; }
+cx() { local l; l=$(live) || return 1; nx "$l" "$@"; }     # cluster tool on a live node
+mon() { cx crm_mon "$@"; }
+settle() { cx crm_resource --wait -T "${1:-60s}" >/dev/null 2>&1; }
+attr() { cx crm_attribute -l "${3:-reboot}" -N "node$1" -n "$2" -G -q 2>/dev/null; }
+dstat() { attr "$1" pgsql-data-status forever; }
+pstat() { attr "$1" pgsql-status; }
+score() { attr "$1" master-pgsql; }
+# one line per node: "I status data-status score" from one crm_mon snapshot
+states() {
+  mon -1 -A --output-as=xml 2>/dev/null | python3 -c '
+import sys, xml.etree.ElementTree as ET
+t = ET.parse(sys.stdin)
+na = t.find("node_attributes")
+if na is not None:
+    for n in na.findall("node"):
+        a = {x.get("name"): x.get("value") for x in n.findall("attribute")}
+        print(n.get("name").replace("node", ""), a.get("pgsql-status", "-"), a.get("pgsql-data-status", "-"), a.get("master-pgsql", "-"))'
+}
+states_line() { states | awk '{printf "node%s=%s/%s/%s ", $1, $2, $3, $4}'; }
+promoted_node() {  # node number of the one promoted instance; nothing if none or ambiguous
+  mon -1 --output-as=xml 2>/dev/null | python3 -c '
+import sys, xml.etree.ElementTree as ET
+t = ET.parse(sys.stdin)
+p = [n.get("name").replace("node", "") for r in t.iter("resource")
+     if r.get("id") == "pgsql" and r.get("role") in ("Promoted", "Master") for n in r.iter("node")]
+if len(p) == 1: print(p[0])'
+}
+vip_on() { nx "$1" ip -4 addr show dev eth0 2>/dev/null | grep -q "$VIP/"; }
+pgsql_active_on() { mon -1 --output-as=xml 2>/dev/null | xml_active pgsql | grep -q " node$1\$"; }
+postmaster_alive() {  # a live postmaster for node I's data directory
+  local p
+  p=$(head -1 "$H/n$1/pgsql/data/postmaster.pid" 2>/dev/null) || return 1
+  [[ $p =~ ^[0-9]+$ ]] && nx "$1" sh -c "kill -0 $p 2>/dev/null && [ \"\$(cat /proc/$p/comm)\" = postgres ]"
+}
+none_running() { local i; for i in $(seq 1 "$N"); do postmaster_alive "$i" && return 1; done; return 0; }
+# standbys_ok P : every other node streams; exactly one HS:sync (N=2: the standby is HS:sync)
+standbys_ok() {
+  local p=$1 i st sync=0
+  for i in $(seq 1 "$N"); do
+    [ "$i" = "$p" ] && continue
+    st=$(pstat "$i")
+    case $st in HS:sync) sync=$((sync + 1)) ;; HS:async) [ "$N" -gt 2 ] || return 1 ;; *) return 1 ;; esac
+  done
+  [ $sync = 1 ]
+}
+sync_standby() { states | awk '$2 == "HS:sync" {print $1}' | head -1; }
+async_standby() { states | awk '$2 == "HS:async" {print $1}' | head -1; }
+failed_start_reason() {  # the exit reason of a failed pgsql start on node I (crm_mon)
+  mon -1 --output-as=xml 2>/dev/null | python3 -c '
+import sys, xml.etree.ElementTree as ET
+for f in ET.parse(sys.stdin).iter("failure"):
+    if f.get("op_key") == "pgsql_start_0" and f.get("node") == sys.argv[1]:
+        print(f.get("exitreason") or ""); break' "node$1"
+}
+agent_log() { grep -hE "pgsql\(pgsql\)\[[0-9]+\]:" "$H/n$1/log/pacemaker/pacemaker.log" 2>/dev/null; }
+show() { mon -1 -fA 2>&1 | sed -n '/Node List/,$p'; }
+
+# --- the client writing through the VIP -------------------------------------------------
+WREC=; WD=
+writer_start() {  # writer_start TAG FIRST_ID
+  WD=$H/writer-$1; rm -rf "$WD"; mkdir -p "$WD"
+  setsid ip netns exec "$CLIENT_NETNS" /usr/bin/python3 "$T/harness/vipwriter.py" "$WD" "$VIP" "$2" \
+    "$PGBIN/psql" > "$WD/out" 2>&1 < /dev/null &
+  WREC=$(pid_record $!)
+}
+writer_acks() { awk '$4 == "ok"' "$WD/log" 2>/dev/null | wc -l; }
+writer_stop() {
+  [ -n "$WREC" ] || return 0
+  touch "$WD/stop"
+  local p=${WREC%% *} st
+  st=$(echo "$WREC" | awk '{print $2}')
+  wait_for 10 eval '! same_process "$p" "$st" || ! alive "$p"' || stop_recorded "$WREC" 5
+  WREC=
+}
+# the first acknowledged commit that started at or after epoch time $1 (the moment the
+# failure was injected, taken inside the node right before the kill / after the link went
+# down, so nothing started later can have committed on the old primary): "start end"
+# (an attempt may block through the whole outage and still succeed: no failure needed)
+writer_first_ok_after() { awk -v t="$1" '$4 == "ok" && $2 >= t {print $2, $3; exit}' "$WD/log" 2>/dev/null; }
+# longest time between two consecutive acknowledged commits
+writer_max_gap() { awk '$4 == "ok" { if (last) { g = $3 - last; if (g > m) m = g } last = $3 } END {printf "%.1f", m}' "$WD/log"; }
+# writer_verify I : every acknowledged id of this writer is in table t on node I
+# prints "attempted acknowledged found unknown(timeouts) errors"
+writer_verify() {
+  local i=$1 acked found
+  awk '$4 == "ok" {print $1}' "$WD/log" | sort > "$WD/acked"
+  sqln "$i" "select id from t where id >= $(head -1 "$WD/log" | awk '{print $1}') order by id" | sort > "$WD/found"
+  acked=$(wc -l < "$WD/acked")
+  found=$(comm -12 "$WD/acked" "$WD/found" | wc -l)
+  comm -23 "$WD/acked" "$WD/found" > "$WD/lost"
+  echo "$(wc -l < "$WD/log") $acked $found $(awk '$4 == "timeout"' "$WD/log" | wc -l) $(awk '$4 == "err"' "$WD/log" | wc -l)"
+}
+declare -A LOSS   # scenario -> "attempted acknowledged found"
+
+# watch_failover OLD T_KILL [FORBIDDEN] : wait (120 s) until a node other than OLD is
+# promoted, its status is PRI, the VIP is there and the client has an acknowledged commit
+# started after T_KILL. Sets NEWP, T_PROMO, T_PRI, T_VIPUP, T_WRITE; BADPROMO=1 when
+# FORBIDDEN was ever seen promoted.
+watch_failover() {
+  local old=$1 t0=$2 bad=${3:-} end q fo
+  NEWP=; T_PROMO=-; T_PRI=-; T_VIPUP=-; T_WRITE=-; BADPROMO=0
+  end=$(awk -v n="$(now)" 'BEGIN{printf "%.3f", n + 120}')
+  while awk -v n="$(now)" -v e="$end" 'BEGIN{exit !(n < e)}'; do
+    q=$(promoted_node)
+    # shellcheck disable=SC2034  # BADPROMO is read in check ... eval strings
+    [ -n "$bad" ] && [ "$q" = "$bad" ] && BADPROMO=1
+    if [ -n "$q" ] && [ "$q" != "$old" ]; then
+      [ "$T_PROMO" = - ] && { NEWP=$q; T_PROMO=$(elapsed "$t0"); }
+      [ "$T_PRI" = - ] && [ "$(pstat "$q")" = PRI ] && T_PRI=$(elapsed "$t0")
+      [ "$T_VIPUP" = - ] && vip_on "$q" && T_VIPUP=$(elapsed "$t0")
+    fi
+    fo=$(writer_first_ok_after "$t0")
+    if [ -n "$fo" ] && [ "$T_WRITE" = - ]; then
+      T_WRITE=$(awk -v e="${fo#* }" -v t="$t0" 'BEGIN{printf "%.1f", e - t}')
+    fi
+    [ "$T_PROMO" != - ] && [ "$T_PRI" != - ] && [ "$T_VIPUP" != - ] && [ "$T_WRITE" != - ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# rebuild node I from the current primary and bring it back: (ban only when still active),
+# pg_basebackup via the VIP, rm PGSQL.lock, crm_resource --cleanup; waits for HS:sync
+# (N=3: streaming, with exactly one HS:sync standby). Sets T_REJOIN (cleanup -> state) and
+# T_REJOIN_ALL (whole procedure).
+rejoin() {
+  local i=$1 t0 tc p banned=0
+  T_REJOIN=-; T_REJOIN_ALL=-
+  t0=$(now)
+  settle 60s
+  p=$(promoted_node)
+  [ -n "$p" ] && [ "$p" != "$i" ] || { nok "rejoin node$i: a primary other than node$i exists (got '${p}')"; return 1; }
+  if pgsql_active_on "$i"; then
+    say "pgsql still active on node$i: ban it before wiping the data directory"
+    cx crm_resource --ban -r pgsql-clone -N "node$i" -Q >/dev/null 2>&1; banned=1
+    wait_for 60 eval '! pgsql_active_on "$i"'
+  fi
+  if postmaster_alive "$i"; then nok "rejoin node$i: no postmaster running there"; return 1; fi
+  rm -rf "$H/n$i/pgsql/data"
+  if ! pgx "$i" "$PGBIN/pg_basebackup" -h "$VIP" -U postgres -D /var/lib/pgsql/data -X stream -c fast \
+       > "$H/basebackup-node$i.out" 2>&1; then
+    sed 's/^/# /' "$H/basebackup-node$i.out"; nok "rejoin node$i: pg_basebackup from the primary (node$p)"; return 1
+  fi
+  rm -f "$H/n$i/pgsql/tmp/PGSQL.lock"
+  say "node$i rebuilt from node$p in $(elapsed "$t0") s (pg_basebackup via $VIP), PGSQL.lock removed"
+  [ $banned = 1 ] && cx crm_resource --clear -r pgsql-clone -N "node$i" -Q >/dev/null 2>&1
+  tc=$(now)
+  cx crm_resource --cleanup -r pgsql-clone -N "node$i" > /dev/null 2>&1
+  if wait_for 120 eval 'pstat "$i" | grep -qE "^HS:(sync|async)$" && standbys_ok "$p"'; then
+    T_REJOIN=$(elapsed "$tc"); T_REJOIN_ALL=$(elapsed "$t0")
+    ok "rejoin: node$i is $(pstat "$i") again ${T_REJOIN} s after crm_resource --cleanup (${T_REJOIN_ALL} s with the rebuild)"
+  else
+    nok "rejoin: node$i back as a streaming standby (now: $(states_line))"; show | sed 's/^/# /'; return 1
+  fi
+}
+
+# --- teardown -------------------------------------------------------------------------
+remove_resources() {
+  local i
+  cx crm_resource -r pgsql-clone --meta -p target-role -v Stopped >/dev/null 2>&1
+  cx crm_resource -r vip-master --meta -p target-role -v Stopped >/dev/null 2>&1
+  # failed operations (e.g. a failed monitor of an instance already stopped) keep an instance
+  # listed as not cleanly stopped: clear them
+  sleep 1; cx crm_resource --cleanup >/dev/null 2>&1
+  if ! wait_for 120 eval '[ -z "$(mon -1 --output-as=xml 2>/dev/null | xml_active pgsql vip-master)" ]'; then
+    say "still active: $(mon -1 --output-as=xml 2>/dev/null | xml_active pgsql vip-master | tr '\n' ';')"
+    return 1
+  fi
+  # constraints first (a resource that a constraint references cannot be deleted)
+  cx cibadmin -D -o constraints -X '<rsc_colocation id="vip-with-promoted"/>' >/dev/null 2>&1 || return 1
+  cx cibadmin -D -o constraints -X '<rsc_order id="promote-then-vip"/>' >/dev/null 2>&1 || return 1
+  cx cibadmin -D -o constraints -X '<rsc_order id="demote-then-stop-vip"/>' >/dev/null 2>&1 || return 1
+  cx cibadmin -Q -o constraints 2>/dev/null | grep -q ' id=' && { say "constraints left: $(cx cibadmin -Q -o constraints)"; return 1; }
+  cx cibadmin -D -o resources -X '<clone id="pgsql-clone"/>' >/dev/null 2>&1 || return 1
+  cx cibadmin -D -o resources -X '<primitive id="vip-master"/>' >/dev/null 2>&1 || return 1
+  for i in $(seq 1 "$N"); do cx crm_attribute -l forever -N "node$i" -n pgsql-data-status -D >/dev/null 2>&1; done
+  return 0
+}
+TORN_DOWN=0
+teardown() {
+  [ $TORN_DOWN = 1 ] && return 0
+  TORN_DOWN=1
+  writer_stop
+  for i in $(seq 1 "$N"); do ip netns exec "${NETNS_PREFIX}-n$i" nft delete table inet pgra_cut 2>/dev/null; done
+  if [ "${KEEP:-0}" = 1 ]; then say "KEEP=1: cluster left running (stop: $CLUSTER down)"; return 0; fi
+  if live >/dev/null && cx cibadmin -Q -o resources 2>/dev/null | grep -q 'id="pgsql-clone"'; then
+    remove_resources
+  fi
+  "$CLUSTER" down
+}
+trap 'teardown > "$H/teardown.out" 2>&1; sed "s/^/# /" "$H/teardown.out"' EXIT
+trap 'exit 130' INT TERM
+
+summary() {
+  local r
+  echo
+  echo "# ---- summary: ocf:$PROVIDER:pgsql, $N nodes, rep_mode=sync, monitor 3s/4s, migration-threshold 1"
+  echo "#   step                                              measured   reference (ocf:heartbeat:pgsql)"
+  r() { printf "#   %-50s %8s   %s\n" "$1" "${TM[$2]:--} s" "$3"; }
+  r "cluster online"                                    up        "~5 s"
+  r "resources created -> primary promoted (PRI)"       promoted  "~18 s"
+  r "resources created -> sync standby (HS:sync)"       sync      "~25 s"
+  r "kill -9 postmaster -> new primary Promoted"        kill_promo "-"
+  r "kill -9 postmaster -> write via VIP succeeds"      kill_write "5.7-6.3 s"
+  r "rejoin old primary: cleanup -> HS:sync"            kill_rejoin "6-8 s (rebuild -> HS:sync)"
+  r "rejoin old primary: whole (incl. rebuild)"         kill_rejoin_all "-"
+  r "node crash -> new primary Promoted"                crash_promo "-"
+  r "node crash -> write via VIP succeeds"              crash_write "3.5-4.5 s"
+  r "crashed node: cleanup -> HS:sync"                  crash_rejoin "6-8 s"
+  r "link cut -> standby DISCONNECT (seen by primary)"  cut_disc "-"
+  r "link cut -> rep_mode.conf empty (async)"           cut_async "-"
+  r "link cut -> standby HS:alone"                      cut_alone "-"
+  r "link cut: longest commit stall"                    cut_stall "-"
+  r "link back -> STREAMING|SYNC / HS:sync"             cut_back "-"
+  r "orderly cluster restart: primary's node -> PRI"    restart_promo "-"
+  r "orderly cluster restart: others -> HS:sync"        restart_sync "-"
+  for r in kill crash cut; do
+    [ -n "${LOSS[$r]:-}" ] && echo "#   client through VIP ($r): attempted/acknowledged/found = ${LOSS[$r]}"
+  done
+  return 0
+}
+finish() {
+  teardown > "$H/teardown.out" 2>&1; sed 's/^/# /' "$H/teardown.out"
+  if [ "${KEEP:-0}" != 1 ]; then
+    check "teardown: no ${NETNS_PREFIX}-* network namespace left" eval '! ip netns list | grep -q "^${NETNS_PREFIX}-"'
+  fi
+  summary
+  trap - EXIT
+  echo "$NAME: $PASS passed, $FAIL failed"
+  [ $FAIL = 0 ]; exit
+}
+bail() { echo "Bail out! $*"; show | sed 's/^/# /'; finish; }
+
+# ======================================================================================
+step "0. build, install, fresh cluster"
+"$CLUSTER" down 2>&1 | sed 's/^/# /'
+if [ "${BUILD:-1}" != 0 ]; then
+  (cd "$ROOT" && cargo build --release 2>&1 | tail -1 | sed 's/^/# /')
+  check "agent installed (packaging/install.sh)" eval '"$ROOT/packaging/install.sh" | sed "s/^/# /"; [ "${PIPESTATUS[0]}" = 0 ]' || bail "no agent"
+fi
+command -v nft >/dev/null || bail "nft missing: run packaging/deps.sh"
+T0=$(now)
+if "$CLUSTER" up "$N" > "$H/cluster-up.out" 2>&1; then
+  tm up "$(elapsed "$T0")"; ok "cluster of $N nodes online ($NODES)"
+else
+  sed 's/^/# /' "$H/cluster-up.out"; nok "cluster of $N nodes online"; bail "cluster did not come up"
+fi
+knows_agent() {
+  local i
+  for i in $(seq 1 "$N"); do
+    nx "$i" crm_resource --show-metadata "ocf:$PROVIDER:pgsql" 2>/dev/null | grep -q '<resource-agent name="pgsql"' || return 1
+  done
+}
+check "Pacemaker knows ocf:$PROVIDER:pgsql on every node" knows_agent
+
+# --- PostgreSQL data directories (before the resources exist, as the PG-REX manual does) ---
+prepare() {
+  local i
+  for i in $(seq 1 "$N"); do rm -rf "$H/n$i/pgsql/data" "$H/n$i/pgsql/tmp"; done
+  pgx 1 "$PGBIN/initdb" -D /var/lib/pgsql/data -A trust -U postgres --no-sync > "$H/n1/log/postgresql/initdb.log" 2>&1 || return 1
+  cat >> "$H/n1/pgsql/data/postgresql.conf" <<EOF
+
+# ---- replication settings (tests/pacemaker2.sh) ----
+listen_addresses = '*'
+wal_level = replica
+max_wal_senders = 10
+max_replication_slots = 10
+wal_keep_size = 512MB
+hot_standby = on
+hot_standby_feedback = on
+wal_receiver_status_interval = 2s
+# a cut replication link is noticed within 10 s (default 60 s)
+wal_sender_timeout = 10s
+wal_receiver_timeout = 10s
+restart_after_crash = off
+wal_log_hints = on
+EOF
+  cat >> "$H/n1/pgsql/data/pg_hba.conf" <<EOF
+# private test network of cluster2.sh
+host all         all $NET.0/24 trust
+host replication all $NET.0/24 trust
+EOF
+  pgx 1 "$PGBIN/pg_ctl" -D /var/lib/pgsql/data -l /var/log/postgresql/prepare.log -w start >/dev/null || return 1
+  sqln 1 "create table t(id bigint primary key, note text, ts timestamptz default now()); insert into t(id, note) values (1, 'created on node1')" || return 1
+  for i in $(seq 2 "$N"); do
+    pgx "$i" "$PGBIN/pg_basebackup" -h "$NET.1" -U postgres -D /var/lib/pgsql/data -X stream -c fast || return 1
+  done
+  pgx 1 "$PGBIN/pg_ctl" -D /var/lib/pgsql/data -w -m fast stop >/dev/null
+}
+check "PostgreSQL 15: initdb on node1, replication settings, pg_basebackup to node2..node$N" prepare || bail "prepare failed"
+
+# ======================================================================================
+step "a. bring-up"
+create_resources() {
+  cx cibadmin -C -o resources -X "$(VIP=$VIP $XMLGEN vip)" || return 1
+  cx cibadmin -C -o resources -X "$(NODE_LIST=$NODES VIP=$VIP PROVIDER=$PROVIDER $XMLGEN clone)" || return 1
+  local c
+  for c in colocation order-promote order-demote; do cx cibadmin -C -o constraints -X "$($XMLGEN $c)" || return 1; done
+}
+T0=$(now)
+check "resources created: vip-master, pgsql-clone (ocf:$PROVIDER:pgsql, sync), colocation + orders" create_resources || bail "cibadmin failed"
+if wait_for 120 eval 'p=$(promoted_node) && [ -n "$p" ] && [ "$(pstat $p)" = PRI ]'; then
+  P=$(promoted_node); tm promoted "$(elapsed "$T0")"
+  ok "node$P Promoted with pgsql-status PRI"
+else
+  nok "a primary is promoted"; bail "nothing promoted"
+fi
+if wait_for 120 standbys_ok "$P"; then
+  tm sync "$(elapsed "$T0")"; ok "standbys ready: $(states_line)"
+else
+  nok "standbys ready (now: $(states_line))"
+fi
+check "VIP $VIP on node$P" wait_for 30 vip_on "$P"
+S=$(sync_standby); A=$(async_standby)
+say "primary node$P, sync standby node${S:-?}${A:+, async standby node$A}"
+check "primary: master-pgsql 1000, pgsql-data-status LATEST, pgsql-status PRI" \
+  eval '[ "$(score $P)/$(dstat $P)/$(pstat $P)" = "1000/LATEST/PRI" ]'
+check "primary: pgsql-master-baseline set (16 hex digits: $(attr "$P" pgsql-master-baseline))" \
+  eval '[[ "$(attr $P pgsql-master-baseline)" =~ ^[0-9A-F]{16}$ ]]'
+check "sync standby: master-pgsql 100, STREAMING|SYNC, HS:sync" \
+  eval '[ -n "$S" ] && [ "$(score $S)/$(dstat $S)/$(pstat $S)" = "100/STREAMING|SYNC/HS:sync" ]'
+if [ "$N" = 3 ]; then
+  check "async standby: master-pgsql -INFINITY, STREAMING|ASYNC, HS:async" \
+    eval '[ -n "$A" ] && [ "$(score $A)/$(dstat $A)/$(pstat $A)" = "-INFINITY/STREAMING|ASYNC/HS:async" ]'
+fi
+repmode_names() { grep -qxF "synchronous_standby_names = '\"node$2\"'" "$H/n$1/pgsql/tmp/rep_mode.conf"; }
+check "rep_mode.conf on node$P names node$S" repmode_names "$P" "$S"
+check "pg_stat_replication on node$P: node$S streaming sync" \
+  eval 'sqln $P "select application_name, state, sync_state from pg_stat_replication" | grep -qx "node$S|streaming|sync"'
+check "synchronous commit through the VIP from the client" \
+  eval '[ "$(sqlv "insert into t(id, note) values (2, '"'"'via VIP'"'"') returning id")" = 2 ]'
+# PG-REX operation tools
+W=$(cx crm_resource -r pgsql-clone -W 2>&1)
+echo "$W" | sed 's/^/# crm_resource -r pgsql-clone -W: /'
+check "crm_resource -r pgsql-clone -W prints 'resource pgsql-clone is running on: node$P Promoted'" \
+  eval 'echo "$W" | grep -qx "resource pgsql-clone is running on: node$P Promoted"'
+check "crm_attribute -l forever -N node$S --name pgsql-data-status -G -q = STREAMING|SYNC" \
+  eval '[ "$(cx crm_attribute -l forever -N node$S --name pgsql-data-status -G -q 2>/dev/null)" = "STREAMING|SYNC" ]'
+check "crm_attribute -l forever -N node$P --name pgsql-data-status -G -q = LATEST" \
+  eval '[ "$(cx crm_attribute -l forever -N node$P --name pgsql-data-status -G -q 2>/dev/null)" = LATEST ]'
+check "crm_attribute -t status -N node$P --name pgsql-status -G -q = PRI" \
+  eval '[ "$(cx crm_attribute -t status -N node$P --name pgsql-status -G -q 2>/dev/null)" = PRI ]'
+check "crm_attribute -t status -N node$S --name pgsql-status -G -q = HS:sync" \
+  eval '[ "$(cx crm_attribute -t status -N node$S --name pgsql-status -G -q 2>/dev/null)" = HS:sync ]'
+nvpair_ids() {
+  local x i
+  x=$(cx cibadmin -Q -o nodes) || return 1
+  for i in $(seq 1 "$N"); do
+    echo "$x" | grep -q "<nvpair id=\"nodes-$i-pgsql-data-status\" name=\"pgsql-data-status\"" || return 1
+  done
+}
+check "cib.xml holds nvpair ids nodes-<id>-pgsql-data-status for every node" nvpair_ids
+check "the agent wrote no ERROR line so far" eval '! for i in $(seq 1 $N); do agent_log $i; done | grep -q ": *ERROR:"'
+say "normal state, crm_mon -fA -1:"
+mon -fA -1 2>&1 | sed -n '/Node List/,$p' | tee "$H/$NAME-normal-state.txt" | sed 's/^/#   /'
+
+# ======================================================================================
+until_done() { [ "${UNTIL:-}" = "$1" ] && { say "UNTIL=$1: skipping the rest"; [ "${KEEP:-0}" = 1 ] && { trap - EXIT; summary; echo "$NAME: $PASS passed, $FAIL failed (stopped after $1, cluster kept)"; exit 0; }; finish; }; return 0; }
+until_done a
+step "b. failover: kill -9 of the primary's postmaster while the client commits via the VIP"
+P=$(promoted_node); S=$(sync_standby); A=$(async_standby)
+writer_start kill 1000000
+wait_for 30 eval '[ "$(writer_acks)" -ge 20 ]' || say "client: only $(writer_acks) commits acknowledged before the kill"
+PM=$(head -1 "$H/n$P/pgsql/data/postmaster.pid")
+say "kill -9 postmaster $PM of node$P (primary; sync standby node$S${A:+, async standby node$A}); client has $(writer_acks) commits"
+TK=$(nx "$P" sh -c "date +%s.%N; kill -9 $PM")
+if watch_failover "$P" "$TK" "$A"; then
+  tm kill_promo "$T_PROMO"; tm kill_write "$T_WRITE"
+  ok "failover: node$NEWP Promoted after $T_PROMO s, PRI after $T_PRI s, VIP after $T_VIPUP s, first commit via VIP after $T_WRITE s"
+else
+  nok "failover after kill -9 (promoted '$NEWP' after $T_PROMO, PRI $T_PRI, VIP $T_VIPUP, write $T_WRITE)"
+fi
+check "the sync standby node$S was promoted" eval '[ "$NEWP" = "$S" ]'
+[ "$N" = 3 ] && check "the async standby node$A was never promoted" eval '[ $BADPROMO = 0 ] && [ "$NEWP" != "$A" ]'
+sleep 2; writer_stop
+if [ -n "$NEWP" ]; then
+  read -r att ack fnd tmo err <<< "$(writer_verify "$NEWP")"
+  LOSS[kill]="$att/$ack/$fnd (timeouts $tmo, errors $err)"
+  check "zero loss: all $ack acknowledged commits are on node$NEWP (attempted $att, found $fnd, unknown outcome $tmo, failed $err)" \
+    eval '[ "$ack" -gt 0 ] && [ "$ack" = "$fnd" ]'
+  [ -s "$WD/lost" ] && say "lost ids: $(head -20 "$WD/lost" | tr '\n' ' ')"
+fi
+settle 60s
+check "old primary node$P keeps $LOCK" test -f "$H/n$P/pgsql/tmp/PGSQL.lock"
+check "pgsql is not running on node$P (failed, migration-threshold 1)" eval '! pgsql_active_on $P && ! postmaster_alive $P'
+say "crm_resource --cleanup -N node$P with the lock still there: the start must be refused"
+cx crm_resource --cleanup -r pgsql-clone -N "node$P" >/dev/null 2>&1
+wait_for 60 eval '[ -n "$(failed_start_reason $P)" ]'
+R=$(failed_start_reason "$P")
+say "crm_mon failed action on node$P: pgsql_start_0 '$R'"
+check "start refused with the exact reason: $REASON" eval '[ "$R" = "$REASON" ]'
+check "pacemaker.log of node$P has the agent's reason" eval 'grep -qF "$REASON" "$H/n$P/log/pacemaker/pacemaker.log"'
+check "PostgreSQL was not started on node$P" eval '! postmaster_alive $P'
+show | sed 's/^/# /'
+if [ -n "$NEWP" ]; then
+  rejoin "$P" && { tm kill_rejoin "$T_REJOIN"; tm kill_rejoin_all "$T_REJOIN_ALL"; }
+  check "synchronous commit via the VIP after the rejoin" eval '[ "$(sqlv "insert into t(id, note) values (3, '"'"'after rejoin'"'"') returning id")" = 3 ]'
+else
+  bail "no new primary"
+fi
+
+# ======================================================================================
+until_done b
+step "c. failover: crash of the primary's node (SIGKILL of its PID 1)"
+wait_for 60 eval 'p=$(promoted_node) && standbys_ok $p' || say "standbys not ready: $(states_line)"
+P=$(promoted_node); S=$(sync_standby); A=$(async_standby)
+writer_start crash 2000000
+wait_for 30 eval '[ "$(writer_acks)" -ge 20 ]' || say "client: only $(writer_acks) commits acknowledged before the crash"
+say "crash node$P (primary; sync standby node$S${A:+, async standby node$A}); client has $(writer_acks) commits"
+TK=$(now)
+"$CLUSTER" crashnode "$P" > "$H/crash.out"; sed 's/^/# /' "$H/crash.out"
+TK=$(sed -n 's/.*SIGKILL at \([0-9.]*\).*/\1/p' "$H/crash.out" | tail -1); [ -n "$TK" ] || TK=$(now)
+if watch_failover "$P" "$TK" "$A"; then
+  tm crash_promo "$T_PROMO"; tm crash_write "$T_WRITE"
+  ok "failover: node$NEWP Promoted after $T_PROMO s, PRI after $T_PRI s, VIP after $T_VIPUP s, first commit via VIP after $T_WRITE s"
+else
+  nok "failover after the crash (promoted '$NEWP' after $T_PROMO, PRI $T_PRI, VIP $T_VIPUP, write $T_WRITE)"
+fi
+check "the sync standby node$S was promoted" eval '[ "$NEWP" = "$S" ]'
+[ "$N" = 3 ] && check "the async standby node$A was never promoted" eval '[ $BADPROMO = 0 ] && [ "$NEWP" != "$A" ]'
+sleep 2; writer_stop
+if [ -n "$NEWP" ]; then
+  read -r att ack fnd tmo err <<< "$(writer_verify "$NEWP")"
+  LOSS[crash]="$att/$ack/$fnd (timeouts $tmo, errors $err)"
+  check "zero loss: all $ack acknowledged commits are on node$NEWP (attempted $att, found $fnd, unknown outcome $tmo, failed $err)" \
+    eval '[ "$ack" -gt 0 ] && [ "$ack" = "$fnd" ]'
+  [ -s "$WD/lost" ] && say "lost ids: $(head -20 "$WD/lost" | tr '\n' ' ')"
+else
+  bail "no new primary"
+fi
+T1=$(now)
+check "node$P restarted (cluster2.sh startnode) and Online" eval '"$CLUSTER" startnode $P >/dev/null &&
+  wait_for 60 sh -c "$T/harness/nx $NEWP crm_mon -1 | grep -q \"Online: .*node$P\""'
+say "node$P back online after $(elapsed "$T1") s"
+wait_for 60 eval '[ -n "$(failed_start_reason $P)" ]'
+check "restarted node$P: start refused with the PGSQL.lock reason" eval '[ "$(failed_start_reason $P)" = "$REASON" ]'
+check "exactly one Promoted instance (node$NEWP)" eval 'settle 30s; [ "$(promoted_node)" = "$NEWP" ]'
+rejoin "$P" && tm crash_rejoin "$T_REJOIN"
+
+# ======================================================================================
+until_done c
+step "d. replication link cut between the primary and the sync standby"
+wait_for 60 eval 'p=$(promoted_node) && standbys_ok $p' || say "standbys not ready: $(states_line)"
+P=$(promoted_node); S=$(sync_standby); A=$(async_standby)
+repmode_empty() { grep -qx "synchronous_standby_names = ''" "$H/n$P/pgsql/tmp/rep_mode.conf"; }
+writer_start cut 3000000
+wait_for 30 eval '[ "$(writer_acks)" -ge 20 ]'
+say "nftables in node$S: drop TCP 5432 to/from node$P ($NET.$P) and the VIP; corosync (UDP 5405) untouched"
+TC=$(now)
+ip netns exec "${NETNS_PREFIX}-n$S" nft -f - <<EOF
+table inet pgra_cut {
+  chain out { type filter hook output priority 0; ip daddr { $NET.$P, $VIP } tcp dport 5432 drop; }
+  chain in  { type filter hook input priority 0;  ip saddr { $NET.$P, $VIP } tcp sport 5432 drop; }
+}
+EOF
+T_DISC=-; T_ASYNC=-; T_ALONE=-; T_SCORE=-
+end=$(awk -v n="$(now)" 'BEGIN{printf "%.3f", n + 90}')
+while awk -v n="$(now)" -v e="$end" 'BEGIN{exit !(n < e)}'; do
+  [ "$T_DISC" = - ] && [ "$(dstat "$S")" = DISCONNECT ] && T_DISC=$(elapsed "$TC")
+  [ "$T_SCORE" = - ] && [ "$(score "$S")" = -INFINITY ] && T_SCORE=$(elapsed "$TC")
+  [ "$T_ASYNC" = - ] && [ "$N" = 2 ] && repmode_empty && T_ASYNC=$(elapsed "$TC")
+  [ "$T_ASYNC" = - ] && [ "$N" = 3 ] && ! grep -q "\"node$S\"" "$H/n$P/pgsql/tmp/rep_mode.conf" && T_ASYNC=$(elapsed "$TC")
+  [ "$T_ALONE" = - ] && [ "$(pstat "$S")" = HS:alone ] && T_ALONE=$(elapsed "$TC")
+  [ "$T_DISC" != - ] && [ "$T_ASYNC" != - ] && [ "$T_ALONE" != - ] && [ "$T_SCORE" != - ] && break
+  sleep 0.3
+done
+tm cut_disc "$T_DISC"; tm cut_async "$T_ASYNC"; tm cut_alone "$T_ALONE"
+check "cut: node$S pgsql-data-status DISCONNECT (after $T_DISC s)" eval '[ "$T_DISC" != - ]'
+check "cut: node$S master-pgsql -INFINITY (after $T_SCORE s)" eval '[ "$T_SCORE" != - ]'
+check "cut: node$S pgsql-status HS:alone (after $T_ALONE s)" eval '[ "$T_ALONE" != - ]'
+if [ "$N" = 2 ]; then
+  check "cut: primary node$P dropped to async: rep_mode.conf has synchronous_standby_names = '' (after $T_ASYNC s)" eval '[ "$T_ASYNC" != - ]'
+else
+  check "cut: primary node$P no longer names node$S synchronous (after $T_ASYNC s): $(cat "$H/n$P/pgsql/tmp/rep_mode.conf")" eval '[ "$T_ASYNC" != - ]'
+fi
+check "cut: show synchronous_standby_names on node$P = '$( [ "$N" = 2 ] && echo "" || echo "\"node$A\"")'" \
+  eval 'v=$(sqln $P "show synchronous_standby_names"); if [ $N = 2 ]; then [ -z "$v" ]; else [ "$v" = "\"node$A\"" ]; fi'
+if [ "$N" = 3 ]; then
+  check "cut: the other standby node$A becomes the sync standby (STREAMING|SYNC / HS:sync / 100)" \
+    wait_for 20 eval '[ "$(dstat $A)/$(pstat $A)/$(score $A)" = "STREAMING|SYNC/HS:sync/100" ]'
+fi
+say "during the cut: $(states_line)"
+# shellcheck disable=SC2034  # A0 is used in the eval below
+A0=$(writer_acks)
+check "cut: the primary keeps committing through the VIP (client acks go on)" \
+  wait_for 20 eval '[ "$(writer_acks)" -ge $((A0 + 10)) ]'
+check "cut: node$P still Promoted, no failure" eval '[ "$(promoted_node)" = "$P" ] && [ -z "$(mon -1 --output-as=xml | grep "<failure ")" ]'
+show | sed 's/^/# /'
+say "link back"
+TB=$(now)
+ip netns exec "${NETNS_PREFIX}-n$S" nft delete table inet pgra_cut
+if [ "$N" = 2 ] && wait_for 120 eval '[ "$(dstat $S)" = "STREAMING|SYNC" ] && [ "$(pstat $S)" = HS:sync ] && [ "$(score $S)" = 100 ]' ; then
+  tm cut_back "$(elapsed "$TB")"; ok "link back: node$S STREAMING|SYNC / HS:sync / 100 after ${TM[cut_back]} s"
+elif [ "$N" = 3 ] && wait_for 120 eval '[ "$(dstat $S)/$(pstat $S)/$(score $S)" = "STREAMING|ASYNC/HS:async/-INFINITY" ] && standbys_ok $P'; then
+  tm cut_back "$(elapsed "$TB")"; ok "link back: node$S STREAMING|ASYNC / HS:async / -INFINITY (node$A stays the sync standby) after ${TM[cut_back]} s"
+else
+  nok "link back: node$S STREAMING|SYNC / HS:sync (now: $(states_line))"
+fi
+sleep 1; writer_stop
+tm cut_stall "$(writer_max_gap)"
+read -r att ack fnd tmo err <<< "$(writer_verify "$P")"
+LOSS[cut]="$att/$ack/$fnd (timeouts $tmo, errors $err)"
+check "link cut: all $ack acknowledged commits are on node$P (attempted $att, found $fnd, unknown outcome $tmo, failed $err)" \
+  eval '[ "$ack" -gt 0 ] && [ "$ack" = "$fnd" ]'
+check "link cut: rep_mode.conf names node$S again (N=2)" eval '[ $N = 3 ] || grep -q "\"node$S\"" "$H/n$P/pgsql/tmp/rep_mode.conf"'
+
+# ======================================================================================
+until_done d
+step "g. orderly stop of every node (standbys first, the primary last) and restart (the primary's node first)"
+wait_for 60 eval 'p=$(promoted_node) && standbys_ok $p' || say "standbys not ready: $(states_line)"
+P=$(promoted_node)
+check "marker row 4 committed via the VIP before the stop" eval '[ "$(sqlv "insert into t(id, note) values (4, '"'"'before the cluster stop'"'"') returning id")" = 4 ]'
+for i in $(seq 1 "$N"); do [ "$i" = "$P" ] || "$CLUSTER" stopnode "$i" | sed 's/^/# /'; done
+"$CLUSTER" stopnode "$P" | sed 's/^/# /'
+check "every PostgreSQL stopped with its node's Pacemaker" none_running
+check "node$P (primary stopped while no standby ran) has no PGSQL.lock" eval '! test -f "$H/n$P/pgsql/tmp/PGSQL.lock"'
+check "node$P data-status is still LATEST in its CIB" eval 'CIB_file=$H/n$P/var-lib-pacemaker/cib/cib.xml crm_attribute -l forever -N node$P -n pgsql-data-status -G -q 2>/dev/null | grep -qx LATEST'
+T0=$(now)
+"$CLUSTER" startnode "$P" | sed 's/^/# /'
+if wait_for 120 eval '[ "$(promoted_node)" = "$P" ] && [ "$(pstat $P)" = PRI ]'; then
+  tm restart_promo "$(elapsed "$T0")"; ok "node$P alone: promoted again after ${TM[restart_promo]} s"
+else
+  nok "node$P alone promoted again (now: $(states_line))"; show | sed 's/^/# /'
+fi
+T0=$(now)
+for i in $(seq 1 "$N"); do [ "$i" = "$P" ] || "$CLUSTER" startnode "$i" | sed 's/^/# /'; done
+if wait_for 120 standbys_ok "$P"; then
+  tm restart_sync "$(elapsed "$T0")"; ok "the other nodes are standbys again after ${TM[restart_sync]} s: $(states_line)"
+else
+  nok "the other nodes are standbys again (now: $(states_line))"; show | sed 's/^/# /'
+fi
+check "marker row 4 is there, writes via the VIP work" eval '[ "$(sqlv "select id from t where id = 4")" = 4 ] && [ "$(sqlv "insert into t(id, note) values (5, '"'"'after the restart'"'"') returning id")" = 5 ]'
+
+# ======================================================================================
+until_done g
+step "h. Pacemaker restart on the primary's node under maintenance-mode: no failover"
+wait_for 60 eval 'p=$(promoted_node) && standbys_ok $p' || say "standbys not ready: $(states_line)"
+P=$(promoted_node); PM=$(head -1 "$H/n$P/pgsql/data/postmaster.pid")
+check "maintenance-mode=true" eval 'cx crm_attribute -t crm_config -n maintenance-mode -v true && wait_for 20 eval "mon -1 | grep -q unmanaged"'
+"$CLUSTER" stopnode "$P" | sed 's/^/# /'
+check "PostgreSQL (postmaster $PM) still runs on node$P without its Pacemaker" postmaster_alive "$P"
+"$CLUSTER" startnode "$P" | sed 's/^/# /'
+wait_for 60 eval 'mon -1 2>/dev/null | grep -q "Online: .*node$P"'
+sleep 2; settle 30s   # the probes of the returning node
+say "after the restart: $(states_line)"
+mon -1 -A | sed -n '/Node Attributes/,$p' | sed 's/^/# /'
+check "the probe of the running primary on node$P set master-pgsql 1000 (it is $(score "$P"))" eval '[ "$(score $P)" = 1000 ]'
+cx crm_attribute -t crm_config -n maintenance-mode -v false >/dev/null
+sleep 8; settle 60s
+check "maintenance-mode=false: node$P is still Promoted with the same postmaster $PM, no failed action" \
+  eval '[ "$(promoted_node)" = "$P" ] && [ "$(head -1 "$H/n$P/pgsql/data/postmaster.pid")" = "$PM" ] && postmaster_alive $P && ! mon -1 --output-as=xml | grep -q "<failure "'
+show | sed 's/^/# /'
+
+# ======================================================================================
+step "f. teardown"
+show | sed 's/^/# /'
+say "agent WARNING/ERROR lines during the run:"
+for i in $(seq 1 "$N"); do agent_log "$i" | grep -E ": +(WARNING|ERROR):" | cut -c1-220 | sed "s/^/#   node$i: /" | head -20; done
+TS=$(now)
+check "resources stopped, constraints then resources deleted" remove_resources
+say "removal took $(elapsed "$TS") s"
+check "no PostgreSQL left running on any node" none_running
+if [ "${KEEP:-0}" != 1 ]; then
+  check "cluster down" eval '"$CLUSTER" down | sed "s/^/# /"; [ "${PIPESTATUS[0]}" = 0 ]'
+  TORN_DOWN=1
+fi
+finish
