@@ -9,6 +9,9 @@ pub mod start_stop;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use tokio_postgres::Client;
 
@@ -17,9 +20,13 @@ use crate::cluster::Crm;
 use crate::config::RepMode;
 use crate::error::{Error, Result};
 use crate::fsutil;
+use crate::ocf::Action;
 use crate::pg::{conffile, queries, sql};
 use crate::replication::control::{self, control_pass};
 use crate::replication::{Attr, ClusterView, Plan};
+
+/// How long stop and demote may spend on one round of cluster tool calls.
+const BEST_EFFORT: Duration = Duration::from_secs(5);
 
 /// Records `<rsc>-status=UNKNOWN` for this node (stop with an unusable configuration).
 pub async fn mark_unknown(ctx: &super::Ctx) -> Result<()> {
@@ -52,13 +59,33 @@ impl<'a> Repl<'a> {
             forever_timeout: agent.cfg.crm_attr_timeout,
         };
         let me = agent.local_node_name().await;
-        let view = crm.snapshot().await?;
+        let view = match agent.ctx.action {
+            // stop and demote must not fail because the cluster tools do: they work from
+            // what they can see and keep their attribute writes best-effort
+            Action::Stop | Action::Demote => {
+                let mut quick = crm.clone();
+                quick.deadline = (Instant::now() + BEST_EFFORT).min(crm.deadline);
+                quick.snapshot().await.unwrap_or_else(|e| {
+                    tracing::warn!("no cluster snapshot ({e}); stopping anyway");
+                    ClusterView {
+                        rsc: crm.rsc.clone(),
+                        ..Default::default()
+                    }
+                })
+            }
+            _ => crm.snapshot().await?,
+        };
         Ok(Repl {
             agent,
             crm,
             me,
             view,
         })
+    }
+
+    /// Stop and demote: attribute writes get a short budget and their failure is a warning.
+    fn best_effort(&self) -> bool {
+        matches!(self.agent.ctx.action, Action::Stop | Action::Demote)
     }
 
     pub fn tmp(&self, name: &str) -> PathBuf {
@@ -78,7 +105,15 @@ impl<'a> Repl<'a> {
         for s in &plan.skipped {
             tracing::warn!("{s}");
         }
-        self.crm.apply(&plan.effects, &self.view).await?;
+        if self.best_effort() {
+            let mut quick = self.crm.clone();
+            quick.deadline = (Instant::now() + BEST_EFFORT).min(self.crm.deadline);
+            if let Err(e) = quick.apply(&plan.effects, &self.view).await {
+                tracing::warn!("attribute update failed, going on: {e}");
+            }
+        } else {
+            self.crm.apply(&plan.effects, &self.view).await?;
+        }
         self.view = plan.view;
         Ok(())
     }
