@@ -303,3 +303,24 @@ fn a_monitor_without_interval_is_a_probe() {
     let out = c.agent("monitor");
     out.expect(7).expect_reason("does not exist");
 }
+
+#[test]
+fn replication_stop_is_not_blocked_by_an_unreachable_cluster() {
+    // no Pacemaker runs for this test: crm_mon and crm_attribute fail; stop must still stop
+    let mut c = PgCluster::new("replstop");
+    c.agent("start").expect(0);
+    let pid = c.postmaster_pid().unwrap();
+    c.set("rep_mode", "sync")
+        .set("node_list", "node1 node2")
+        .set("master_ip", "127.0.0.1");
+    c.set_meta("promotable", "true")
+        .set_meta("on_node", "node1");
+    let out = c.agent("stop");
+    out.expect(0);
+    assert!(
+        c.postmaster_pid().is_none(),
+        "postmaster {pid} still runs\n{}",
+        out.dump()
+    );
+    assert!(out.elapsed < Duration::from_secs(25), "{:?}", out.elapsed);
+}

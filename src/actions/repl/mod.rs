@@ -49,6 +49,8 @@ pub struct Repl<'a> {
     pub me: String,
     /// The snapshot taken at the start of the action, updated with our own writes.
     pub view: ClusterView,
+    /// Stop/demote found the cluster tools failing: skip further attribute writes.
+    unreachable: bool,
 }
 
 impl<'a> Repl<'a> {
@@ -59,6 +61,7 @@ impl<'a> Repl<'a> {
             forever_timeout: agent.cfg.crm_attr_timeout,
         };
         let me = agent.local_node_name().await;
+        let mut unreachable = false;
         let view = match agent.ctx.action {
             // stop and demote must not fail because the cluster tools do: they work from
             // what they can see and keep their attribute writes best-effort
@@ -67,6 +70,7 @@ impl<'a> Repl<'a> {
                 quick.deadline = (Instant::now() + BEST_EFFORT).min(crm.deadline);
                 quick.snapshot().await.unwrap_or_else(|e| {
                     tracing::warn!("no cluster snapshot ({e}); stopping anyway");
+                    unreachable = true;
                     ClusterView {
                         rsc: crm.rsc.clone(),
                         ..Default::default()
@@ -80,6 +84,7 @@ impl<'a> Repl<'a> {
             crm,
             me,
             view,
+            unreachable,
         })
     }
 
@@ -106,10 +111,15 @@ impl<'a> Repl<'a> {
             tracing::warn!("{s}");
         }
         if self.best_effort() {
-            let mut quick = self.crm.clone();
-            quick.deadline = (Instant::now() + BEST_EFFORT).min(self.crm.deadline);
-            if let Err(e) = quick.apply(&plan.effects, &self.view).await {
-                tracing::warn!("attribute update failed, going on: {e}");
+            if self.unreachable && !plan.effects.is_empty() {
+                tracing::warn!("cluster unreachable: not recording {:?}", plan.effects);
+            } else if !self.unreachable {
+                let mut quick = self.crm.clone();
+                quick.deadline = (Instant::now() + BEST_EFFORT).min(self.crm.deadline);
+                if let Err(e) = quick.apply(&plan.effects, &self.view).await {
+                    tracing::warn!("attribute update failed, going on: {e}");
+                    self.unreachable = true;
+                }
             }
         } else {
             self.crm.apply(&plan.effects, &self.view).await?;
@@ -168,6 +178,7 @@ impl<'a> Repl<'a> {
         if self.agent.cfg.rep_mode != RepMode::Sync {
             return Ok(());
         }
+        super::start::ensure_tmpdir(self.agent)?;
         let text = control::rep_mode_conf(standby, &self.agent.cfg.external_standby_node_list);
         tracing::info!(
             "synchronous standby: {}",
