@@ -9,9 +9,5 @@
 set -u
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 cd "$ROOT" || exit 1
-export PATH="$HOME/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 2; }
-bash packaging/deps.sh || exit 1
-cargo build --release || exit 1
-bash packaging/install.sh || exit 1
+bash tests/harness/prepare.sh || exit 1
 UNTIL=b BUILD=0 exec bash tests/pacemaker2.sh 2
