@@ -287,7 +287,16 @@ down() {
     tac "$C/netns" | while read -r n; do ip netns del "$n" 2>/dev/null; done
     : > "$C/netns"
   fi
-  [ -f "$C/created-var-lib-pgsql" ] && rmdir /var/lib/pgsql 2>/dev/null && rm -f "$C/created-var-lib-pgsql"
+  # not while another harness instance (other HARNESS_DIR) still has nodes bind-mounted on
+  # it: removing a directory that is a mount point in other mount namespaces succeeds and
+  # silently detaches those mounts
+  if [ -f "$C/created-var-lib-pgsql" ]; then
+    if grep -qs ' /var/lib/pgsql ' /proc/[0-9]*/mountinfo; then
+      log "/var/lib/pgsql still used by another harness instance: left in place"
+    else
+      rmdir /var/lib/pgsql 2>/dev/null && rm -f "$C/created-var-lib-pgsql"
+    fi
+  fi
   rm -f "$C/nnodes"
   log "down"
   [ $left = 0 ]

@@ -32,9 +32,11 @@ wait_for() {
 
 # Environment for pacemakerd; everything pacemaker-execd forks (so every agent) inherits it.
 # Agents use the stock /usr/lib/ocf/lib/heartbeat/ocf-shellfuncs: no OCF_FUNCTIONS_DIR here.
+# PCMK_EXTRA_ENV (optional, NAME=VALUE words without spaces in the values) is appended, e.g.
+# bench/run.sh gives the shell agent's round OCF_FUNCTIONS_DIR=<patched copy>.
 pcmk_env() {
   local logfile=$1
-  echo "PCMK_logfile=$logfile PCMK_logfacility=none"
+  echo "PCMK_logfile=$logfile PCMK_logfacility=none${PCMK_EXTRA_ENV:+ $PCMK_EXTRA_ENV}"
 }
 
 # Fresh CIB seeded with fast-start cluster options. usage: seed_cib FILE

@@ -9,7 +9,7 @@
 #
 # Env (defaults = the cluster2.sh layout, same paths inside every node):
 #   NODE_LIST  "node1 node2"      node names as `crm_node -n` prints them
-#   VIP        10.77.0.100        IPaddr2 address; also master_ip (primary_conninfo host)
+#   VIP        $NET.100 (NET default 10.77.0)  IPaddr2 address; also master_ip (primary_conninfo host)
 #   REP_MODE   sync               sync | async
 #   CLONE_MAX  number of words in NODE_LIST
 #   PGDATA     /var/lib/pgsql/data      TMPDIR_RA /var/lib/pgsql/tmp
@@ -21,7 +21,7 @@
 # demote-then-stop-vip.
 set -u
 NODE_LIST=${NODE_LIST:-node1 node2}
-VIP=${VIP:-10.77.0.100}
+VIP=${VIP:-${NET:-10.77.0}.100}
 REP_MODE=${REP_MODE:-sync}
 CLONE_MAX=${CLONE_MAX:-$(echo $NODE_LIST | wc -w)}
 PGDATA=${PGDATA:-/var/lib/pgsql/data}

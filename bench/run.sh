@@ -1,0 +1,599 @@
+#!/bin/bash
+# Side-by-side benchmark of three PostgreSQL promotable-clone agents on the SAME real 2-node
+# Corosync + Pacemaker cluster configuration (tests/harness/cluster2.sh), one after another:
+#   ours   ocf:pgsqlrs:pgsql      this project
+#   shell  ocf:heartbeat:pgsql    Debian resource-agents; pacemakerd of its round runs with
+#                                 OCF_FUNCTIONS_DIR=<patched ocf-shellfuncs copy> (HARNESS.md
+#                                 pitfall 1: the stock library cannot set -INFINITY)
+#   paf    ocf:heartbeat:pgsqlms  PAF (Debian resource-agents-paf), standby.signal +
+#                                 primary_conninfo with application_name=<node>, notify=true
+# Same PostgreSQL settings, same operations (monitor 3 s Promoted / 4 s Unpromoted,
+# migration-threshold 1, resource-stickiness INFINITY), same VIP + constraints for all three.
+#
+# usage: bash bench/run.sh [--smoke] [--agents "ours shell paf"]      (as root)
+#   --smoke   one sample of everything (short pgbench), our agent only unless --agents is
+#             given; writes $H/benchmarks-smoke.md instead of docs/ (< 5 min)
+# Env: MON_N (15) monitor samples per role and phase   FO_N (3) kill -9 failovers
+#      CRASH_N (3) node-crash failovers   SW_N (1) switchovers   LOAD_T (40) pgbench seconds
+#      SW_WAIT (45) seconds the old primary gets to stream again by itself after a switchover
+#      BUILD=0 (do not cargo build + install our agent)   OUT (docs/benchmarks.md)
+#      KEEP_RESULTS=1 (keep the other agents' results from an earlier run, e.g. to redo one)
+#      HARNESS_DIR (/tmp/pgsql-ra-bench) NET (10.78.0) NETNS_PREFIX (pgrb): kept apart from
+#      tests/pacemaker2.sh so both can run on one machine at the same time
+# Prints figures; exits non-zero only when the bench itself could not run (never on a
+# threshold). Raw samples: $H/results/<agent>.tsv (smoke: $H/results-smoke/), log $H/bench.log.
+set -u
+B=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+ROOT=$(cd "$B/.." && pwd)
+export HARNESS_DIR=${HARNESS_DIR:-/tmp/pgsql-ra-bench} NET=${NET:-10.78.0} NETNS_PREFIX=${NETNS_PREFIX:-pgrb}
+. "$ROOT/tests/harness/lib.sh"
+CLUSTER=$ROOT/tests/harness/cluster2.sh
+XMLGEN=$ROOT/tests/harness/pgsql-clone-xml.sh
+export WAIT_STEP=0.2
+
+SMOKE=0; AGENTS=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --smoke) SMOKE=1 ;;
+    --agents) AGENTS=$2; shift ;;
+    *) sed -n '2,/^set -u/p' "$0" | grep '^#'; exit 2 ;;
+  esac
+  shift
+done
+if [ $SMOKE = 1 ]; then
+  AGENTS=${AGENTS:-ours}; MON_N=${MON_N:-1}; FO_N=${FO_N:-1}; CRASH_N=${CRASH_N:-1}
+  SW_N=${SW_N:-1}; LOAD_T=${LOAD_T:-6}; SW_WAIT=${SW_WAIT:-20}; OUT=${OUT:-$H/benchmarks-smoke.md}
+else
+  AGENTS=${AGENTS:-ours shell paf}
+fi
+SW_WAIT=${SW_WAIT:-45}; MON_N=${MON_N:-15}; FO_N=${FO_N:-3}; CRASH_N=${CRASH_N:-3}; SW_N=${SW_N:-1}; LOAD_T=${LOAD_T:-40}
+OUT=${OUT:-$ROOT/docs/benchmarks.md}
+NODES="node1 node2"; VIP=$NET.100
+R=$H/results; [ $SMOKE = 1 ] && R=$H/results-smoke   # a smoke run never touches real results
+[ "$(id -u)" = 0 ] || { echo "bench/run.sh must run as root" >&2; exit 2; }
+mkdir -p "$R"
+exec > >(trap '' INT TERM; exec tee "$H/bench.log") 2>&1
+
+say() { echo "# $*"; }
+step() { echo; echo "# ===== $* ====="; }
+# rec METRIC VALUE : one sample of the current agent
+rec() { printf '%s\t%s\n' "$1" "$2" >> "$R/$AG.tsv"; say "$AG $1 = $2"; }
+info() { printf '%s\t%s\n' "$1" "$2" >> "$R/$AG.info"; say "$AG info $1: $2"; }
+
+# --- cluster helpers (as in tests/pacemaker2.sh) ------------------------------------------
+pgx() { local i=$1; shift; (cd / && nx "$i" runuser -u postgres -- "$@"); }
+sqln() { pgx "$1" timeout 10 "$PGBIN/psql" -X -qAt -d postgres -v ON_ERROR_STOP=1 -c "$2"; }
+sqlv() { (cd / && PGCONNECT_TIMEOUT=2 ncl timeout 10 "$PGBIN/psql" -X -qAt -h "$VIP" -U postgres -d postgres -v ON_ERROR_STOP=1 -c "$1"); }
+live() { local i; for i in 1 2; do nx "$i" crm_mon -1 >/dev/null 2>&1 && { echo "$i"; return 0; }; done; return 1; }
+cx() { local l; l=$(live) || return 1; nx "$l" "$@"; }
+mon() { cx crm_mon "$@"; }
+settle() { cx crm_resource --wait -T "${1:-60s}" >/dev/null 2>&1; }
+pstat() { cx crm_attribute -l reboot -N "node$1" -n pgsql-status -G -q 2>/dev/null; }
+other() { [ "$1" = 1 ] && echo 2 || echo 1; }
+promoted_node() {
+  mon -1 --output-as=xml 2>/dev/null | python3 -c '
+import sys, xml.etree.ElementTree as ET
+p = [n.get("name").replace("node", "") for r in ET.parse(sys.stdin).iter("resource")
+     if r.get("id") == "pgsql" and r.get("role") in ("Promoted", "Master") for n in r.iter("node")]
+if len(p) == 1: print(p[0])'
+}
+vip_on() { nx "$1" ip -4 addr show dev eth0 2>/dev/null | grep -q "$VIP/"; }
+pgsql_active_on() { mon -1 --output-as=xml 2>/dev/null | xml_active pgsql | grep -q " node$1\$"; }
+postmaster_alive() {
+  local p
+  p=$(head -1 "$H/n$1/pgsql/data/postmaster.pid" 2>/dev/null) || return 1
+  [[ $p =~ ^[0-9]+$ ]] && nx "$1" sh -c "kill -0 $p 2>/dev/null && [ \"\$(cat /proc/$p/comm)\" = postgres ]"
+}
+# streaming P I : the primary on node P lists node I as a streaming standby
+streaming() { [ "$(sqln "$1" "select state from pg_stat_replication where application_name = 'node$2'" 2>/dev/null)" = streaming ]; }
+# sync_ok P I : node I is what the agent needs before it can take over (ours/shell: HS:sync,
+# which implies STREAMING|SYNC; PAF has no sync notion: streaming, and a positive promotion
+# score, which PAF's primary monitor sets a few seconds after the standby connects: a crash
+# before that promotes nobody)
+sync_ok() {
+  if [ "$AG" = paf ]; then
+    streaming "$1" "$2" && [ "$(cx crm_attribute -l forever -N "node$2" -n master-pgsql -G -q 2>/dev/null)" -gt 0 ] 2>/dev/null
+  else
+    streaming "$1" "$2" && [ "$(pstat "$2")" = HS:sync ]
+  fi
+}
+ready() { local p; p=$(promoted_node) && [ -n "$p" ] && sync_ok "$p" "$(other "$p")"; }
+failed_actions() {
+  mon -1 --output-as=xml 2>/dev/null | python3 -c '
+import sys, xml.etree.ElementTree as ET
+print("; ".join("%s on %s: %s" % (f.get("op_key"), f.get("node"), f.get("exitreason") or f.get("exitstatus")) for f in ET.parse(sys.stdin).iter("failure")))'
+}
+show() { mon -1 -fA 2>&1 | sed -n '/Node List/,$p' | sed 's/^/#   /'; }
+fmt() { awk "BEGIN{printf \"%.2f\", $1}"; }
+
+# --- the client writing through the VIP (tests/harness/vipwriter.py) ----------------------
+WREC=; WD=
+writer_start() {
+  WD=$H/writer-$1; rm -rf "$WD"; mkdir -p "$WD"
+  setsid ip netns exec "$CLIENT_NETNS" /usr/bin/python3 "$ROOT/tests/harness/vipwriter.py" "$WD" "$VIP" "$2" \
+    "$PGBIN/psql" > "$WD/out" 2>&1 < /dev/null &
+  WREC=$(pid_record $!)
+}
+writer_acks() { awk '$4 == "ok"' "$WD/log" 2>/dev/null | wc -l; }
+writer_stop() {
+  [ -n "$WREC" ] || return 0
+  touch "$WD/stop"
+  local p=${WREC%% *} st
+  st=$(echo "$WREC" | awk '{print $2}')
+  wait_for 10 eval '! same_process "$p" "$st" || ! alive "$p"' || stop_recorded "$WREC" 5
+  WREC=
+}
+writer_first_ok_after() { awk -v t="$1" '$4 == "ok" && $2 >= t {print $3; exit}' "$WD/log" 2>/dev/null; }
+writer_max_gap() { awk '$4 == "ok" { if (last) { g = $3 - last; if (g > m) m = g } last = $3 } END {printf "%.2f", m}' "$WD/log"; }
+
+# --- agents -------------------------------------------------------------------------------
+agent_setup() {  # sets PROVIDER TYPE AGENT_PATH PCMK_EXTRA_ENV for $AG
+  PCMK_EXTRA_ENV=
+  case $AG in
+    ours)  PROVIDER=pgsqlrs;   TYPE=pgsql ;;
+    shell) PROVIDER=heartbeat; TYPE=pgsql
+           make_ocf_lib || return 1
+           PCMK_EXTRA_ENV="OCF_FUNCTIONS_DIR=$H/ocf-lib" ;;
+    paf)   PROVIDER=heartbeat; TYPE=pgsqlms ;;
+  esac
+  export PCMK_EXTRA_ENV
+  AGENT_PATH=/usr/lib/ocf/resource.d/$PROVIDER/$TYPE
+}
+# patched copy of the OCF shell library for the shell agent (HARNESS.md pitfall 1): pass the
+# resource name explicitly so `crm_attribute -p <rsc> -v -INFINITY` parses
+make_ocf_lib() {
+  rm -rf "$H/ocf-lib"
+  cp -a /usr/lib/ocf/lib/heartbeat "$H/ocf-lib"
+  sed -i 's|\${HA_SBIN_DIR}/crm_attribute -p \$@|${HA_SBIN_DIR}/crm_attribute -p "${OCF_RESOURCE_INSTANCE}" "$@"|' \
+    "$H/ocf-lib/ocf-shellfuncs"
+  grep -q 'crm_attribute -p "${OCF_RESOURCE_INSTANCE}"' "$H/ocf-lib/ocf-shellfuncs" \
+    || { echo "ocf-shellfuncs patch did not apply" >&2; return 1; }
+  chmod -R a+rX "$H/ocf-lib"
+}
+
+paf_clone() {
+  cat <<EOF
+<clone id="pgsql-clone">
+  <meta_attributes id="pgsql-clone-meta">
+    <nvpair id="pgsql-clone-promotable" name="promotable" value="true"/>
+    <nvpair id="pgsql-clone-promoted-max" name="promoted-max" value="1"/>
+    <nvpair id="pgsql-clone-promoted-node-max" name="promoted-node-max" value="1"/>
+    <nvpair id="pgsql-clone-clone-max" name="clone-max" value="2"/>
+    <nvpair id="pgsql-clone-clone-node-max" name="clone-node-max" value="1"/>
+    <nvpair id="pgsql-clone-notify" name="notify" value="true"/>
+  </meta_attributes>
+  <primitive id="pgsql" class="ocf" provider="heartbeat" type="pgsqlms">
+    <instance_attributes id="pgsql-ia">
+      <nvpair id="pgsql-bindir" name="bindir" value="$PGBIN"/>
+      <nvpair id="pgsql-pgdata" name="pgdata" value="/var/lib/pgsql/data"/>
+      <nvpair id="pgsql-pghost" name="pghost" value="/run/postgresql"/>
+      <nvpair id="pgsql-pgport" name="pgport" value="5432"/>
+    </instance_attributes>
+    <meta_attributes id="pgsql-meta">
+      <nvpair id="pgsql-meta-migration-threshold" name="migration-threshold" value="1"/>
+      <nvpair id="pgsql-meta-resource-stickiness" name="resource-stickiness" value="INFINITY"/>
+    </meta_attributes>
+    <operations>
+      <op id="pgsql-start" name="start" interval="0" timeout="60s" on-fail="restart"/>
+      <op id="pgsql-stop" name="stop" interval="0" timeout="60s" on-fail="block"/>
+      <op id="pgsql-promote" name="promote" interval="0" timeout="60s" on-fail="restart"/>
+      <op id="pgsql-demote" name="demote" interval="0" timeout="60s" on-fail="stop"/>
+      <op id="pgsql-notify" name="notify" interval="0" timeout="60s"/>
+      <op id="pgsql-monitor-promoted" name="monitor" interval="3s" role="Promoted" timeout="30s" on-fail="restart"/>
+      <op id="pgsql-monitor-unpromoted" name="monitor" interval="4s" role="Unpromoted" timeout="30s" on-fail="restart"/>
+    </operations>
+  </primitive>
+</clone>
+EOF
+}
+
+create_resources() {
+  local c
+  cx cibadmin -C -o resources -X "$(VIP=$VIP $XMLGEN vip)" || return 1
+  if [ "$AG" = paf ]; then
+    cx cibadmin -C -o resources -X "$(paf_clone)" || return 1
+  else
+    cx cibadmin -C -o resources -X "$(NODE_LIST=$NODES VIP=$VIP PROVIDER=$PROVIDER TYPE=$TYPE $XMLGEN clone)" || return 1
+  fi
+  for c in colocation order-promote order-demote; do cx cibadmin -C -o constraints -X "$($XMLGEN $c)" || return 1; done
+}
+
+remove_resources() {
+  local i
+  cx crm_resource -r pgsql-clone --meta -p target-role -v Stopped >/dev/null 2>&1
+  cx crm_resource -r vip-master --meta -p target-role -v Stopped >/dev/null 2>&1
+  sleep 1; cx crm_resource --cleanup >/dev/null 2>&1
+  wait_for 120 eval '[ -z "$(mon -1 --output-as=xml 2>/dev/null | xml_active pgsql vip-master)" ]' \
+    || say "still active: $(mon -1 --output-as=xml 2>/dev/null | xml_active pgsql vip-master | tr '\n' ';')"
+  for c in '<rsc_colocation id="vip-with-promoted"/>' '<rsc_order id="promote-then-vip"/>' '<rsc_order id="demote-then-stop-vip"/>'; do
+    cx cibadmin -D -o constraints -X "$c" >/dev/null 2>&1
+  done
+  cx crm_resource --clear -r pgsql-clone >/dev/null 2>&1
+  cx cibadmin -D -o resources -X '<clone id="pgsql-clone"/>' >/dev/null 2>&1
+  cx cibadmin -D -o resources -X '<primitive id="vip-master"/>' >/dev/null 2>&1
+  return 0
+}
+
+# --- PostgreSQL: identical settings for all three agents ----------------------------------
+# node_conf I : what is node-specific in a data directory (rewritten after every
+# pg_basebackup, which copies the primary's files): pg_hba rejects replication from the node
+# itself (PAF's documented protection against self-replication through the VIP; harmless for
+# the others) and, for PAF, /var/lib/pgsql/paf.conf (outside PGDATA, included from
+# postgresql.conf) with primary_conninfo application_name=nodeI + recovery_target_timeline
+node_conf() {
+  local i=$1 d=$H/n$1/pgsql
+  sed -i '/# bench-self$/d' "$d/data/pg_hba.conf"
+  # pg_hba is read top-down: the rejects go first
+  sed -i "1i host replication all $NET.$i/32 reject # bench-self\nhost replication all $VIP/32 reject # bench-self" "$d/data/pg_hba.conf"
+  if [ "$AG" = paf ]; then
+    cat > "$d/paf.conf" <<EOF
+# PAF: per-node replication settings (bench/run.sh)
+primary_conninfo = 'host=$VIP port=5432 user=postgres application_name=node$i keepalives_idle=60 keepalives_interval=5 keepalives_count=5'
+recovery_target_timeline = 'latest'
+EOF
+    chown postgres:postgres "$d/paf.conf"
+  fi
+}
+prepare() {
+  local i
+  for i in 1 2; do rm -rf "$H/n$i/pgsql/data" "$H/n$i/pgsql/tmp" "$H/n$i/pgsql/paf.conf"; done
+  pgx 1 "$PGBIN/initdb" -D /var/lib/pgsql/data -A trust -U postgres --no-sync > "$H/n1/log/postgresql/initdb.log" 2>&1 || return 1
+  cat >> "$H/n1/pgsql/data/postgresql.conf" <<EOF
+
+# ---- replication settings (bench/run.sh = tests/pacemaker2.sh) ----
+listen_addresses = '*'
+wal_level = replica
+max_wal_senders = 10
+max_replication_slots = 10
+wal_keep_size = 512MB
+hot_standby = on
+hot_standby_feedback = on
+wal_receiver_status_interval = 2s
+wal_sender_timeout = 10s
+wal_receiver_timeout = 10s
+restart_after_crash = off
+wal_log_hints = on
+EOF
+  [ "$AG" = paf ] && echo "include_if_exists = '/var/lib/pgsql/paf.conf'" >> "$H/n1/pgsql/data/postgresql.conf"
+  cat >> "$H/n1/pgsql/data/pg_hba.conf" <<EOF
+# private test network of cluster2.sh
+host all         all $NET.0/24 trust
+host replication all $NET.0/24 trust
+EOF
+  node_conf 1
+  pgx 1 "$PGBIN/pg_ctl" -D /var/lib/pgsql/data -l /var/log/postgresql/prepare.log -w start >/dev/null || return 1
+  sqln 1 "create table t(id bigint primary key, note text, ts timestamptz default now())" || return 1
+  pgx 2 "$PGBIN/pg_basebackup" -h "$NET.1" -U postgres -D /var/lib/pgsql/data -X stream -c fast || return 1
+  node_conf 2
+  pgx 1 "$PGBIN/pg_ctl" -D /var/lib/pgsql/data -w -m fast stop >/dev/null
+  [ "$AG" = paf ] && touch "$H/n2/pgsql/data/standby.signal"   # a standby, as PAF expects
+  return 0
+}
+
+# rebuild I : node I rebuilt from the primary and back as a standby: ban while it is active,
+# wipe, pg_basebackup via the VIP, node_conf, rm PGSQL.lock, clear, cleanup; waits until it
+# is sync_ok. Sets T_REBUILD (whole), T_CLEANUP (cleanup -> ready).
+rebuild() {
+  local i=$1 p t0 tc banned=0
+  T_REBUILD=-; T_CLEANUP=-
+  t0=$(now)
+  settle 60s
+  p=$(promoted_node)
+  [ -n "$p" ] && [ "$p" != "$i" ] || { say "rebuild node$i: no other primary ('$p')"; return 1; }
+  if pgsql_active_on "$i"; then
+    cx crm_resource --ban -r pgsql-clone -N "node$i" -Q >/dev/null 2>&1; banned=1
+    wait_for 60 eval '! pgsql_active_on "$i"'
+  fi
+  postmaster_alive "$i" && { say "rebuild node$i: a postmaster still runs there"; return 1; }
+  rm -rf "$H/n$i/pgsql/data"
+  pgx "$i" "$PGBIN/pg_basebackup" -h "$VIP" -U postgres -D /var/lib/pgsql/data -X stream -c fast \
+    > "$H/basebackup-node$i.out" 2>&1 || { sed 's/^/# /' "$H/basebackup-node$i.out"; return 1; }
+  node_conf "$i"
+  rm -f "$H/n$i/pgsql/tmp/PGSQL.lock"
+  [ $banned = 1 ] && cx crm_resource --clear -r pgsql-clone -N "node$i" -Q >/dev/null 2>&1
+  tc=$(now)
+  cx crm_resource --cleanup -r pgsql-clone -N "node$i" >/dev/null 2>&1
+  if wait_for 120 sync_ok "$p" "$i"; then
+    T_CLEANUP=$(elapsed "$tc"); T_REBUILD=$(elapsed "$t0")
+    say "node$i rebuilt and back ($T_REBUILD s, $T_CLEANUP s after the cleanup)"
+  else
+    say "node$i not back after the rebuild"; show; return 1
+  fi
+}
+# rejoin I : bring the failed old primary back. ours/shell keep PGSQL.lock -> rebuild. PAF
+# keeps no lock: first try a plain `crm_resource --cleanup` (30 s), rebuild only if the
+# node does not stream by then. Sets REJOIN_MODE.
+rejoin() {
+  local i=$1 p tc
+  REJOIN_MODE=rebuild
+  if [ "$AG" = paf ]; then
+    settle 60s; p=$(promoted_node)
+    tc=$(now)
+    cx crm_resource --cleanup -r pgsql-clone -N "node$i" >/dev/null 2>&1
+    if wait_for 30 sync_ok "$p" "$i"; then
+      REJOIN_MODE="cleanup only"; T_CLEANUP=$(elapsed "$tc"); T_REBUILD=-
+      say "node$i back as a streaming standby after a plain cleanup ($T_CLEANUP s)"; return 0
+    fi
+    say "node$i does not stream 30 s after a plain cleanup: $(mon -1 2>/dev/null | grep -iE 'pgsql|fail' | tr '\n' ';')"
+  fi
+  [ -f "$H/n$i/pgsql/tmp/PGSQL.lock" ] && REJOIN_MODE="rebuild (PGSQL.lock)"
+  rebuild "$i"
+}
+
+# --- capture the monitor environment Pacemaker gives the agent ----------------------------
+execd_pid() {  # host PID of node I's pacemaker-execd (recorded by cluster2.sh)
+  awk '$1 == "child" && $4 == "pacemaker-execd" {print $2, $3}' "$H/n$1/procs" | while read -r p st; do
+    same_process "$p" "$st" && alive "$p" && echo "$p"
+  done | tail -1
+}
+# capture_env I INTERVAL_MS FILE : strace the node's execd until it runs the agent's recurring
+# monitor with that interval; FILE gets the agent's environment, one NAME=VALUE per line
+capture_env() {
+  local i=$1 iv=$2 f=$3 ep sp ok=1
+  ep=$(execd_pid "$i") || return 1
+  [ -n "$ep" ] || return 1
+  strace -f -qq -v -s 65536 -e trace=execve -o "$f.strace" -p "$ep" 2>/dev/null &
+  sp=$!
+  local k
+  for k in $(seq 1 60); do
+    sleep 0.5
+    /usr/bin/python3 "$B/strace_env.py" "$f.strace" "$AGENT_PATH" "$iv" > "$f" 2>/dev/null && [ -s "$f" ] && { ok=0; break; }
+  done
+  kill -TERM "$sp" 2>/dev/null; wait "$sp" 2>/dev/null
+  rm -f "$f.strace"
+  return $ok
+}
+
+# --- one monitor by hand: wall, CPU (user+sys incl. children), max RSS, executed programs ---
+# mon_sample I ENVFILE TAG : records TAG_wall TAG_cpu TAG_rss TAG_exec TAG_rc
+mon_sample() {
+  local i=$1 ef=$2 tag=$3 e wall cpu rss rc n
+  mapfile -t e < "$ef"
+  # measure.py: wall + CPU incl. children (µs resolution); /usr/bin/time inside it only for
+  # the max RSS (a small C parent, so the high-water mark is the agent tree's, not python's)
+  (cd / && nx "$i" env -i "${e[@]}" /usr/bin/python3 "$B/measure.py" "$H/measure.out" \
+     /usr/bin/time -f '%M' -o "$H/time.out" "$AGENT_PATH" monitor >/dev/null 2>&1)
+  read -r wall cpu _ rc < <(tail -1 "$H/measure.out")
+  rss=$(tail -1 "$H/time.out")
+  # /usr/bin/time passes the agent's exit status on
+  (cd / && nx "$i" env -i "${e[@]}" strace -f -qq -e trace=execve -o "$H/exec.out" "$AGENT_PATH" monitor >/dev/null 2>&1)
+  n=$(grep -cE 'execve.*= 0$' "$H/exec.out")
+  printf '%s\t%s\n%s\t%s\n%s\t%s\n%s\t%s\n%s\t%s\n' "${tag}_wall" "$wall" "${tag}_cpu" "$cpu" \
+    "${tag}_rss" "$rss" "${tag}_exec" "$n" "${tag}_rc" "$rc" >> "$R/$AG.tsv"
+  echo "#   $tag: wall $(fmt "$wall * 1000") ms, cpu $(fmt "$cpu * 1000") ms, maxrss $rss kB, $n execve, rc $rc"
+}
+
+# ======================================================================================
+TORN=1
+teardown() {
+  [ $TORN = 1 ] && return 0
+  TORN=1
+  writer_stop
+  [ -n "${PGB_PID:-}" ] && kill "$PGB_PID" 2>/dev/null
+  live >/dev/null && cx cibadmin -Q -o resources 2>/dev/null | grep -q 'id="pgsql-clone"' && remove_resources
+  "$CLUSTER" down | sed 's/^/# /'
+}
+trap 'teardown' EXIT
+trap 'exit 130' INT TERM
+
+round() {
+  AG=$1
+  step "round $AG"
+  : > "$R/$AG.tsv"; : > "$R/$AG.info"
+  agent_setup || { say "$AG: setup failed"; return 1; }
+  [ -x "$AGENT_PATH" ] || { say "$AG: $AGENT_PATH missing (bench/deps.sh)"; info error "agent not installed"; return 1; }
+  info agent "ocf:$PROVIDER:$TYPE, round run $(date -u '+%Y-%m-%d %H:%M UTC')"
+  [ -n "$PCMK_EXTRA_ENV" ] && info pacemakerd_env "$PCMK_EXTRA_ENV (patched ocf-shellfuncs: crm_attribute -p \"\$OCF_RESOURCE_INSTANCE\", HARNESS.md pitfall 1)"
+  "$CLUSTER" down > /dev/null 2>&1
+  TORN=0
+  local T0 P S i k
+  T0=$(now)
+  "$CLUSTER" up 2 > "$H/cluster-up-$AG.out" 2>&1 || { sed 's/^/# /' "$H/cluster-up-$AG.out"; return 1; }
+  say "cluster up in $(elapsed "$T0") s"
+  prepare || { say "prepare failed"; return 1; }
+
+  # --- bring-up --------------------------------------------------------------------------
+  T0=$(now)
+  create_resources || { say "cibadmin failed"; return 1; }
+  if wait_for 120 eval 'P=$(promoted_node) && [ -n "$P" ] && { [ $AG = paf ] || [ "$(pstat $P)" = PRI ]; }'; then
+    rec create_promoted "$(elapsed "$T0")"
+  else say "nothing promoted"; show; return 1; fi
+  P=$(promoted_node); S=$(other "$P")
+  wait_for 120 streaming "$P" "$S" && rec create_streaming "$(elapsed "$T0")"
+  if [ $AG != paf ]; then wait_for 120 sync_ok "$P" "$S" && rec create_sync "$(elapsed "$T0")"; fi
+  wait_for 60 ready || { say "standby not ready"; show; return 1; }
+  wait_for 30 eval 'sqlv "select 1"' || say "VIP does not answer"
+  show
+
+  # --- monitor env + samples -------------------------------------------------------------
+  step "$AG: monitor samples (primary node$P, standby node$S)"
+  capture_env "$P" 3000 "$H/env-$AG-pri" || { say "could not capture the promoted monitor's env"; return 1; }
+  capture_env "$S" 4000 "$H/env-$AG-std" || { say "could not capture the unpromoted monitor's env"; return 1; }
+  info env_vars "$(wc -l < "$H/env-$AG-pri") (promoted), $(wc -l < "$H/env-$AG-std") (unpromoted); OCF_FUNCTIONS_DIR=$(grep '^OCF_FUNCTIONS_DIR=' "$H/env-$AG-pri" | cut -d= -f2-)"
+  for k in $(seq 1 "$MON_N"); do
+    mon_sample "$P" "$H/env-$AG-pri" idle_pri
+    mon_sample "$S" "$H/env-$AG-std" idle_std
+    sleep 0.2
+  done
+  say "pgbench -i -s 10, then pgbench -c 4 -j 2 -T $LOAD_T on node$P (local socket)"
+  pgx "$P" "$PGBIN/pgbench" -i -s 10 -q postgres > "$H/pgbench-init-$AG.out" 2>&1 || say "pgbench -i failed"
+  local pgb_t0; pgb_t0=$(now)
+  pgx "$P" "$PGBIN/pgbench" -c 4 -j 2 -T "$LOAD_T" postgres > "$H/pgbench-$AG.out" 2>&1 &
+  PGB_PID=$!
+  sleep 2
+  k=0
+  while [ $k -lt "$MON_N" ] && awk -v a="$(elapsed "$pgb_t0")" -v t="$LOAD_T" 'BEGIN{exit !(a < t - 3)}'; do
+    mon_sample "$P" "$H/env-$AG-pri" load_pri
+    mon_sample "$S" "$H/env-$AG-std" load_std
+    k=$((k + 1))
+  done
+  wait "$PGB_PID"; PGB_PID=
+  info load_samples "$k"
+  local tps; tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$H/pgbench-$AG.out" | head -1)
+  [ -n "$tps" ] && rec pgbench_tps "$tps"
+
+  # --- failovers and switchover (kill -9 last: without fencing PAF cannot recover from it,
+  # the resource stays blocked) ----------------------------------------------------------
+  for k in $(seq 1 "$CRASH_N"); do
+    step "$AG: failover $k/$CRASH_N: crash of the primary's node"
+    wait_for 120 ready || { say "not ready"; show; break; }
+    failover crash || break
+  done
+  for k in $(seq 1 "$SW_N"); do
+    step "$AG: switchover $k/$SW_N: crm_resource --move --promoted, --clear"
+    wait_for 120 ready || { say "not ready"; show; break; }
+    switchover || break
+  done
+  for k in $(seq 1 "$FO_N"); do
+    step "$AG: failover $k/$FO_N: kill -9 of the primary's postmaster"
+    wait_for 120 ready || { say "not ready"; show; break; }
+    failover kill || break
+  done
+  step "$AG: teardown"
+  teardown
+  return 0
+}
+
+# failover kill|crash : measured until a write through the VIP succeeds, then the old
+# primary is brought back (rejoin)
+failover() {
+  local how=$1 P S t0 end q fo tp=- tw=- pm
+  P=$(promoted_node); S=$(other "$P")
+  writer_start "$AG-$how" $(( $(date +%s%N) / 1000 % 1000000000000 ))
+  wait_for 30 eval '[ "$(writer_acks)" -ge 10 ]' || say "writer: only $(writer_acks) acks"
+  if [ "$how" = kill ]; then
+    pm=$(head -1 "$H/n$P/pgsql/data/postmaster.pid")
+    t0=$(nx "$P" sh -c "date +%s.%N; kill -9 $pm")
+  else
+    "$CLUSTER" crashnode "$P" > "$H/crash.out"
+    t0=$(sed -n 's/.*SIGKILL at \([0-9.]*\).*/\1/p' "$H/crash.out" | tail -1); [ -n "$t0" ] || t0=$(now)
+  fi
+  end=$(awk -v n="$(now)" 'BEGIN{printf "%.3f", n + 120}')
+  while awk -v n="$(now)" -v e="$end" 'BEGIN{exit !(n < e)}'; do
+    q=$(promoted_node)
+    [ "$tp" = - ] && [ "$q" = "$S" ] && tp=$(elapsed "$t0")
+    fo=$(writer_first_ok_after "$t0")
+    [ -n "$fo" ] && [ "$tw" = - ] && tw=$(awk -v e="$fo" -v t="$t0" 'BEGIN{printf "%.2f", e - t}')
+    [ "$tp" != - ] && [ "$tw" != - ] && break
+    sleep 0.2
+  done
+  writer_stop
+  [ "$tp" != - ] && rec "${how}_promoted" "$tp"
+  [ "$tw" != - ] && rec "${how}_write" "$tw"
+  if [ "$tw" = - ]; then
+    say "no write through the VIP within 120 s"; show
+    info "${how}_no_failover" "no write through the VIP within 120 s; promoted: node$(promoted_node); $(failed_actions)"
+    return 1
+  fi
+  if [ "$how" = crash ] && [ "$AG" = paf ]; then
+    # PAF: the crashed primary must not come back with its data: its probe reports a crashed
+    # primary (controldata "in production"), the stop fails (on-fail=block, no fencing) and
+    # Pacemaker demotes the new primary, whose re-promote then waits for the failed node's
+    # LSN until it times out (seen in the first runs). So rebuild it while the node is down
+    # (pg_basebackup from the client namespace into the node's directory), then start it.
+    local tr; tr=$(now)
+    rm -rf "$H/n$P/pgsql/data"
+    (cd / && ncl runuser -u postgres -- "$PGBIN/pg_basebackup" -h "$VIP" -U postgres -D "$H/n$P/pgsql/data" \
+       -X stream -c fast > "$H/basebackup-node$P.out" 2>&1) || { sed 's/^/# /' "$H/basebackup-node$P.out"; return 1; }
+    node_conf "$P"
+    local tc; tc=$(now)
+    "$CLUSTER" startnode "$P" > /dev/null 2>&1 || { say "startnode $P failed"; return 1; }
+    if wait_for 120 sync_ok "$S" "$P"; then
+      rec crash_rejoin_rebuild "$(elapsed "$tr")"; rec crash_rejoin_cleanup "$(elapsed "$tc")"
+      info crash_rejoin "PAF: data directory rebuilt while the node was down, then the node started: streams $(elapsed "$tc") s after startnode"
+      return 0
+    fi
+    say "node$P does not stream after rebuild + startnode"; show; return 1
+  fi
+  if [ "$how" = crash ]; then
+    "$CLUSTER" startnode "$P" > /dev/null 2>&1 || { say "startnode $P failed"; return 1; }
+    wait_for 60 sh -c "'$ROOT/tests/harness/nx' $S crm_mon -1 | grep -q 'Online: .*node$P'"
+    sleep 2; settle 30s
+  fi
+  settle 60s
+  local lock=no; [ -f "$H/n$P/pgsql/tmp/PGSQL.lock" ] && lock=yes
+  rejoin "$P" || return 1
+  info "${how}_rejoin" "lock on old primary: $lock; rejoin: $REJOIN_MODE"
+  [ "$T_REBUILD" != - ] && rec "${how}_rejoin_rebuild" "$T_REBUILD"
+  rec "${how}_rejoin_cleanup" "$T_CLEANUP"
+  return 0
+}
+
+# switchover: crm_resource --move --promoted to the standby; measured until the new primary
+# takes writes through the VIP and until the old primary streams from it again (without help
+# for SW_WAIT s; then whatever manual work it needs: rejoin)
+switchover() {
+  local P S t0 end tp=- tw=- ts=- gap lock=no failed
+  P=$(promoted_node); S=$(other "$P")
+  writer_start "$AG-switch" $(( $(date +%s%N) / 1000 % 1000000000000 + 500000000000 ))
+  wait_for 30 eval '[ "$(writer_acks)" -ge 10 ]'
+  t0=$(now)
+  cx crm_resource --move --promoted -r pgsql-clone -N "node$S" -Q > "$H/move.out" 2>&1 \
+    || { say "crm_resource --move --promoted failed: $(cat "$H/move.out")"; writer_stop; return 1; }
+  end=$(awk -v n="$(now)" 'BEGIN{printf "%.3f", n + 120}')
+  while awk -v n="$(now)" -v e="$end" 'BEGIN{exit !(n < e)}'; do
+    [ "$tp" = - ] && [ "$(promoted_node)" = "$S" ] && tp=$(elapsed "$t0")
+    if [ "$tp" != - ] && [ "$tw" = - ] && vip_on "$S" \
+       && [ "$(sqlv "insert into t(id, note) values ($(( $(date +%s%N) / 1000 % 1000000000000 + 900000000000 )), 'switchover') returning 1" 2>/dev/null)" = 1 ]; then
+      tw=$(elapsed "$t0")
+    fi
+    [ "$tw" != - ] && break
+    sleep 0.2
+  done
+  [ "$tp" != - ] && rec switch_promoted "$tp"
+  [ "$tw" != - ] && rec switch_write "$tw"
+  sleep 2; writer_stop
+  gap=$(writer_max_gap); rec switch_write_gap "$gap"
+  cx crm_resource --clear --promoted -r pgsql-clone -Q >/dev/null 2>&1 || cx crm_resource --clear -r pgsql-clone -Q >/dev/null 2>&1
+  [ "$tw" = - ] && { say "switchover did not complete"; show; return 1; }
+  if wait_for "$SW_WAIT" streaming "$S" "$P"; then
+    ts=$(elapsed "$t0"); rec switch_old_streams "$ts"
+    info switch_manual "none: the old primary node$P streams again by itself (${ts} s after --move)"
+  else
+    [ -f "$H/n$P/pgsql/tmp/PGSQL.lock" ] && lock=yes
+    failed=$(failed_actions)
+    say "old primary node$P does not stream $SW_WAIT s after --move: PGSQL.lock $lock; failures: ${failed:-none}"; show
+    rejoin "$P" || return 1
+    [ "$T_REBUILD" != - ] && rec switch_rejoin_rebuild "$T_REBUILD"
+    info switch_manual "old primary node$P not streaming $SW_WAIT s after --move (PGSQL.lock: $lock; failed actions: ${failed:-none}); manual work: $REJOIN_MODE, which took ${T_REBUILD} s until it streamed"
+  fi
+}
+
+# ======================================================================================
+step "bench: agents [$AGENTS], MON_N=$MON_N FO_N=$FO_N CRASH_N=$CRASH_N SW_N=$SW_N LOAD_T=$LOAD_T, H=$H NET=$NET NETNS_PREFIX=$NETNS_PREFIX"
+for c in strace /usr/bin/time "$PGBIN/pgbench"; do
+  command -v "$c" >/dev/null || { echo "missing $c: run bench/deps.sh" >&2; exit 2; }
+done
+if [ "${BUILD:-1}" != 0 ] && [[ " $AGENTS " == *" ours "* ]]; then
+  (cd "$ROOT" && cargo build --release 2>&1 | tail -1 | sed 's/^/# /')
+  "$ROOT/packaging/install.sh" | sed 's/^/# /'
+fi
+# machine + versions (KEEP_RESULTS=1 with an earlier meta.tsv: only a "rerun" line is added)
+if [ "${KEEP_RESULTS:-0}" = 1 ] && [ -s "$R/meta.tsv" ]; then
+  echo "rerun	$(date -u '+%Y-%m-%d %H:%M UTC'): agents [$AGENTS] again, our agent at commit $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null), MON_N=$MON_N FO_N=$FO_N CRASH_N=$CRASH_N SW_N=$SW_N LOAD_T=$LOAD_T" >> "$R/meta.tsv"
+else {
+  echo "date	$(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "machine	$(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, kernel $(uname -r)"
+  for p in pacemaker corosync resource-agents resource-agents-paf postgresql-15 strace; do
+    echo "pkg	$p $(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || echo -)"
+  done
+  echo "commit	$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)$(cd "$ROOT" && git diff --quiet HEAD -- src 2>/dev/null || echo ' (src modified)')"
+  echo "params	MON_N=$MON_N FO_N=$FO_N CRASH_N=$CRASH_N SW_N=$SW_N LOAD_T=$LOAD_T smoke=$SMOKE"
+} > "$R/meta.tsv"
+fi
+failed_rounds=
+# KEEP_RESULTS=1: keep other agents' results of an earlier run (the report shows every agent
+# with results in $R; each round records its own date)
+[ "${KEEP_RESULTS:-0}" = 1 ] || rm -f "$R"/*.tsv.agent "$R"/ours.* "$R"/shell.* "$R"/paf.*
+for a in $AGENTS; do
+  rm -f "$R/$a.tsv" "$R/$a.info"
+  round "$a" || { failed_rounds="$failed_rounds $a"; say "round $a incomplete"; teardown; }
+done
+trap - EXIT
+step "report"
+# shellcheck disable=SC2046  # agent names are single words
+/usr/bin/python3 "$B/report.py" "$R" "$OUT" "${OUT%.md}.png" $(for a in ours shell paf; do [ -s "$R/$a.tsv" ] || [ -s "$R/$a.info" ] && echo $a; done) | sed 's/^/  /'
+say "written: $OUT ${OUT%.md}.png"
+ip netns list | grep -q "^${NETNS_PREFIX}-" && say "WARNING: ${NETNS_PREFIX}-* namespaces left"
+[ -z "$failed_rounds" ] || say "incomplete rounds:$failed_rounds"
+exit 0
