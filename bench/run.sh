@@ -27,6 +27,7 @@ B=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 ROOT=$(cd "$B/.." && pwd)
 export HARNESS_DIR=${HARNESS_DIR:-/tmp/pgsql-ra-bench} NET=${NET:-10.78.0} NETNS_PREFIX=${NETNS_PREFIX:-pgrb}
 . "$ROOT/tests/harness/lib.sh"
+. "$ROOT/tests/harness/pgclone.sh"
 CLUSTER=$ROOT/tests/harness/cluster2.sh
 XMLGEN=$ROOT/tests/harness/pgsql-clone-xml.sh
 export WAIT_STEP=0.2
@@ -48,7 +49,7 @@ else
 fi
 SW_WAIT=${SW_WAIT:-45}; MON_N=${MON_N:-15}; FO_N=${FO_N:-3}; CRASH_N=${CRASH_N:-3}; SW_N=${SW_N:-1}; LOAD_T=${LOAD_T:-40}
 OUT=${OUT:-$ROOT/docs/benchmarks.md}
-NODES="node1 node2"; VIP=$NET.100
+N=2; NODES="node1 node2"; VIP=$NET.100
 R=$H/results; [ $SMOKE = 1 ] && R=$H/results-smoke   # a smoke run never touches real results
 [ "$(id -u)" = 0 ] || { echo "bench/run.sh must run as root" >&2; exit 2; }
 mkdir -p "$R"
@@ -60,32 +61,8 @@ step() { echo; echo "# ===== $* ====="; }
 rec() { printf '%s\t%s\n' "$1" "$2" >> "$R/$AG.tsv"; say "$AG $1 = $2"; }
 info() { printf '%s\t%s\n' "$1" "$2" >> "$R/$AG.info"; say "$AG info $1: $2"; }
 
-# --- cluster helpers (as in tests/pacemaker2.sh) ------------------------------------------
-pgx() { local i=$1; shift; (cd / && nx "$i" runuser -u postgres -- "$@"); }
-sqln() { pgx "$1" timeout 10 "$PGBIN/psql" -X -qAt -d postgres -v ON_ERROR_STOP=1 -c "$2"; }
-sqlv() { (cd / && PGCONNECT_TIMEOUT=2 ncl timeout 10 "$PGBIN/psql" -X -qAt -h "$VIP" -U postgres -d postgres -v ON_ERROR_STOP=1 -c "$1"); }
-live() { local i; for i in 1 2; do nx "$i" crm_mon -1 >/dev/null 2>&1 && { echo "$i"; return 0; }; done; return 1; }
-cx() { local l; l=$(live) || return 1; nx "$l" "$@"; }
-mon() { cx crm_mon "$@"; }
-settle() { cx crm_resource --wait -T "${1:-60s}" >/dev/null 2>&1; }
-pstat() { cx crm_attribute -l reboot -N "node$1" -n pgsql-status -G -q 2>/dev/null; }
+# --- bench-only cluster helpers (the rest: tests/harness/pgclone.sh) ----------------------
 other() { [ "$1" = 1 ] && echo 2 || echo 1; }
-promoted_node() {
-  mon -1 --output-as=xml 2>/dev/null | python3 -c '
-import sys, xml.etree.ElementTree as ET
-p = [n.get("name").replace("node", "") for r in ET.parse(sys.stdin).iter("resource")
-     if r.get("id") == "pgsql" and r.get("role") in ("Promoted", "Master") for n in r.iter("node")]
-if len(p) == 1: print(p[0])'
-}
-vip_on() { nx "$1" ip -4 addr show dev eth0 2>/dev/null | grep -q "$VIP/"; }
-pgsql_active_on() { mon -1 --output-as=xml 2>/dev/null | xml_active pgsql | grep -q " node$1\$"; }
-postmaster_alive() {
-  local p
-  p=$(head -1 "$H/n$1/pgsql/data/postmaster.pid" 2>/dev/null) || return 1
-  [[ $p =~ ^[0-9]+$ ]] && nx "$1" sh -c "kill -0 $p 2>/dev/null && [ \"\$(cat /proc/$p/comm)\" = postgres ]"
-}
-# streaming P I : the primary on node P lists node I as a streaming standby
-streaming() { [ "$(sqln "$1" "select state from pg_stat_replication where application_name = 'node$2'" 2>/dev/null)" = streaming ]; }
 # sync_ok P I : node I is what the agent needs before it can take over (ours/shell: HS:sync,
 # which implies STREAMING|SYNC; PAF has no sync notion: streaming, and a positive promotion
 # score, which PAF's primary monitor sets a few seconds after the standby connects: a crash
@@ -98,33 +75,7 @@ sync_ok() {
   fi
 }
 ready() { local p; p=$(promoted_node) && [ -n "$p" ] && sync_ok "$p" "$(other "$p")"; }
-failed_actions() {
-  mon -1 --output-as=xml 2>/dev/null | python3 -c '
-import sys, xml.etree.ElementTree as ET
-print("; ".join("%s on %s: %s" % (f.get("op_key"), f.get("node"), f.get("exitreason") or f.get("exitstatus")) for f in ET.parse(sys.stdin).iter("failure")))'
-}
-show() { mon -1 -fA 2>&1 | sed -n '/Node List/,$p' | sed 's/^/#   /'; }
 fmt() { awk "BEGIN{printf \"%.2f\", $1}"; }
-
-# --- the client writing through the VIP (tests/harness/vipwriter.py) ----------------------
-WREC=; WD=
-writer_start() {
-  WD=$H/writer-$1; rm -rf "$WD"; mkdir -p "$WD"
-  setsid ip netns exec "$CLIENT_NETNS" /usr/bin/python3 "$ROOT/tests/harness/vipwriter.py" "$WD" "$VIP" "$2" \
-    "$PGBIN/psql" > "$WD/out" 2>&1 < /dev/null &
-  WREC=$(pid_record $!)
-}
-writer_acks() { awk '$4 == "ok"' "$WD/log" 2>/dev/null | wc -l; }
-writer_stop() {
-  [ -n "$WREC" ] || return 0
-  touch "$WD/stop"
-  local p=${WREC%% *} st
-  st=$(echo "$WREC" | awk '{print $2}')
-  wait_for 10 eval '! same_process "$p" "$st" || ! alive "$p"' || stop_recorded "$WREC" 5
-  WREC=
-}
-writer_first_ok_after() { awk -v t="$1" '$4 == "ok" && $2 >= t {print $3; exit}' "$WD/log" 2>/dev/null; }
-writer_max_gap() { awk '$4 == "ok" { if (last) { g = $3 - last; if (g > m) m = g } last = $3 } END {printf "%.2f", m}' "$WD/log"; }
 
 # --- agents -------------------------------------------------------------------------------
 agent_setup() {  # sets PROVIDER TYPE AGENT_PATH PCMK_EXTRA_ENV for $AG
@@ -151,76 +102,13 @@ make_ocf_lib() {
   chmod -R a+rX "$H/ocf-lib"
 }
 
-paf_clone() {
-  cat <<EOF
-<clone id="pgsql-clone">
-  <meta_attributes id="pgsql-clone-meta">
-    <nvpair id="pgsql-clone-promotable" name="promotable" value="true"/>
-    <nvpair id="pgsql-clone-promoted-max" name="promoted-max" value="1"/>
-    <nvpair id="pgsql-clone-promoted-node-max" name="promoted-node-max" value="1"/>
-    <nvpair id="pgsql-clone-clone-max" name="clone-max" value="2"/>
-    <nvpair id="pgsql-clone-clone-node-max" name="clone-node-max" value="1"/>
-    <nvpair id="pgsql-clone-notify" name="notify" value="true"/>
-  </meta_attributes>
-  <primitive id="pgsql" class="ocf" provider="heartbeat" type="pgsqlms">
-    <instance_attributes id="pgsql-ia">
-      <nvpair id="pgsql-bindir" name="bindir" value="$PGBIN"/>
-      <nvpair id="pgsql-pgdata" name="pgdata" value="/var/lib/pgsql/data"/>
-      <nvpair id="pgsql-pghost" name="pghost" value="/run/postgresql"/>
-      <nvpair id="pgsql-pgport" name="pgport" value="5432"/>
-    </instance_attributes>
-    <meta_attributes id="pgsql-meta">
-      <nvpair id="pgsql-meta-migration-threshold" name="migration-threshold" value="1"/>
-      <nvpair id="pgsql-meta-resource-stickiness" name="resource-stickiness" value="INFINITY"/>
-    </meta_attributes>
-    <operations>
-      <op id="pgsql-start" name="start" interval="0" timeout="60s" on-fail="restart"/>
-      <op id="pgsql-stop" name="stop" interval="0" timeout="60s" on-fail="block"/>
-      <op id="pgsql-promote" name="promote" interval="0" timeout="60s" on-fail="restart"/>
-      <op id="pgsql-demote" name="demote" interval="0" timeout="60s" on-fail="stop"/>
-      <op id="pgsql-notify" name="notify" interval="0" timeout="60s"/>
-      <op id="pgsql-monitor-promoted" name="monitor" interval="3s" role="Promoted" timeout="30s" on-fail="restart"/>
-      <op id="pgsql-monitor-unpromoted" name="monitor" interval="4s" role="Unpromoted" timeout="30s" on-fail="restart"/>
-    </operations>
-  </primitive>
-</clone>
-EOF
-}
-
-create_resources() {
-  local c
-  cx cibadmin -C -o resources -X "$(VIP=$VIP $XMLGEN vip)" || return 1
-  if [ "$AG" = paf ]; then
-    cx cibadmin -C -o resources -X "$(paf_clone)" || return 1
-  else
-    cx cibadmin -C -o resources -X "$(NODE_LIST=$NODES VIP=$VIP PROVIDER=$PROVIDER TYPE=$TYPE $XMLGEN clone)" || return 1
-  fi
-  for c in colocation order-promote order-demote; do cx cibadmin -C -o constraints -X "$($XMLGEN $c)" || return 1; done
-}
-
-remove_resources() {
-  local i
-  cx crm_resource -r pgsql-clone --meta -p target-role -v Stopped >/dev/null 2>&1
-  cx crm_resource -r vip-master --meta -p target-role -v Stopped >/dev/null 2>&1
-  sleep 1; cx crm_resource --cleanup >/dev/null 2>&1
-  wait_for 120 eval '[ -z "$(mon -1 --output-as=xml 2>/dev/null | xml_active pgsql vip-master)" ]' \
-    || say "still active: $(mon -1 --output-as=xml 2>/dev/null | xml_active pgsql vip-master | tr '\n' ';')"
-  for c in '<rsc_colocation id="vip-with-promoted"/>' '<rsc_order id="promote-then-vip"/>' '<rsc_order id="demote-then-stop-vip"/>'; do
-    cx cibadmin -D -o constraints -X "$c" >/dev/null 2>&1
-  done
-  cx crm_resource --clear -r pgsql-clone >/dev/null 2>&1
-  cx cibadmin -D -o resources -X '<clone id="pgsql-clone"/>' >/dev/null 2>&1
-  cx cibadmin -D -o resources -X '<primitive id="vip-master"/>' >/dev/null 2>&1
-  return 0
-}
-
 # --- PostgreSQL: identical settings for all three agents ----------------------------------
-# node_conf I : what is node-specific in a data directory (rewritten after every
+# data_hook I (pgclone.sh calls it): what is node-specific in a data directory (after every
 # pg_basebackup, which copies the primary's files): pg_hba rejects replication from the node
 # itself (PAF's documented protection against self-replication through the VIP; harmless for
 # the others) and, for PAF, /var/lib/pgsql/paf.conf (outside PGDATA, included from
 # postgresql.conf) with primary_conninfo application_name=nodeI + recovery_target_timeline
-node_conf() {
+data_hook() {
   local i=$1 d=$H/n$1/pgsql
   sed -i '/# bench-self$/d' "$d/data/pg_hba.conf"
   # pg_hba is read top-down: the rejects go first
@@ -233,68 +121,25 @@ recovery_target_timeline = 'latest'
 EOF
     chown postgres:postgres "$d/paf.conf"
   fi
+  [ "$AG" = paf ] || rm -f "$d/paf.conf"
 }
 prepare() {
-  local i
-  for i in 1 2; do rm -rf "$H/n$i/pgsql/data" "$H/n$i/pgsql/tmp" "$H/n$i/pgsql/paf.conf"; done
-  pgx 1 "$PGBIN/initdb" -D /var/lib/pgsql/data -A trust -U postgres --no-sync > "$H/n1/log/postgresql/initdb.log" 2>&1 || return 1
-  cat >> "$H/n1/pgsql/data/postgresql.conf" <<EOF
-
-# ---- replication settings (bench/run.sh = tests/pacemaker2.sh) ----
-listen_addresses = '*'
-wal_level = replica
-max_wal_senders = 10
-max_replication_slots = 10
-wal_keep_size = 512MB
-hot_standby = on
-hot_standby_feedback = on
-wal_receiver_status_interval = 2s
-wal_sender_timeout = 10s
-wal_receiver_timeout = 10s
-restart_after_crash = off
-wal_log_hints = on
-EOF
-  [ "$AG" = paf ] && echo "include_if_exists = '/var/lib/pgsql/paf.conf'" >> "$H/n1/pgsql/data/postgresql.conf"
-  cat >> "$H/n1/pgsql/data/pg_hba.conf" <<EOF
-# private test network of cluster2.sh
-host all         all $NET.0/24 trust
-host replication all $NET.0/24 trust
-EOF
-  node_conf 1
-  pgx 1 "$PGBIN/pg_ctl" -D /var/lib/pgsql/data -l /var/log/postgresql/prepare.log -w start >/dev/null || return 1
-  sqln 1 "create table t(id bigint primary key, note text, ts timestamptz default now())" || return 1
-  pgx 2 "$PGBIN/pg_basebackup" -h "$NET.1" -U postgres -D /var/lib/pgsql/data -X stream -c fast || return 1
-  node_conf 2
-  pgx 1 "$PGBIN/pg_ctl" -D /var/lib/pgsql/data -w -m fast stop >/dev/null
+  local PG_EXTRA_CONF=
+  [ "$AG" = paf ] && PG_EXTRA_CONF="include_if_exists = '/var/lib/pgsql/paf.conf'"
+  prepare_data || return 1
   [ "$AG" = paf ] && touch "$H/n2/pgsql/data/standby.signal"   # a standby, as PAF expects
   return 0
 }
 
-# rebuild I : node I rebuilt from the primary and back as a standby: ban while it is active,
-# wipe, pg_basebackup via the VIP, node_conf, rm PGSQL.lock, clear, cleanup; waits until it
-# is sync_ok. Sets T_REBUILD (whole), T_CLEANUP (cleanup -> ready).
+# rebuild I : node I rebuilt from the primary and back as a standby (rebuild_node: ban while
+# it is active, wipe, pg_basebackup via the VIP, data_hook, rm PGSQL.lock, clear, cleanup);
+# waits until it is sync_ok. Sets T_REBUILD (whole), T_CLEANUP (cleanup -> ready).
 rebuild() {
-  local i=$1 p t0 tc banned=0
+  local i=$1
   T_REBUILD=-; T_CLEANUP=-
-  t0=$(now)
-  settle 60s
-  p=$(promoted_node)
-  [ -n "$p" ] && [ "$p" != "$i" ] || { say "rebuild node$i: no other primary ('$p')"; return 1; }
-  if pgsql_active_on "$i"; then
-    cx crm_resource --ban -r pgsql-clone -N "node$i" -Q >/dev/null 2>&1; banned=1
-    wait_for 60 eval '! pgsql_active_on "$i"'
-  fi
-  postmaster_alive "$i" && { say "rebuild node$i: a postmaster still runs there"; return 1; }
-  rm -rf "$H/n$i/pgsql/data"
-  pgx "$i" "$PGBIN/pg_basebackup" -h "$VIP" -U postgres -D /var/lib/pgsql/data -X stream -c fast \
-    > "$H/basebackup-node$i.out" 2>&1 || { sed 's/^/# /' "$H/basebackup-node$i.out"; return 1; }
-  node_conf "$i"
-  rm -f "$H/n$i/pgsql/tmp/PGSQL.lock"
-  [ $banned = 1 ] && cx crm_resource --clear -r pgsql-clone -N "node$i" -Q >/dev/null 2>&1
-  tc=$(now)
-  cx crm_resource --cleanup -r pgsql-clone -N "node$i" >/dev/null 2>&1
-  if wait_for 120 sync_ok "$p" "$i"; then
-    T_CLEANUP=$(elapsed "$tc"); T_REBUILD=$(elapsed "$t0")
+  rebuild_node "$i" || { say "rebuild node$i: $REB_ERR"; return 1; }
+  if wait_for 120 sync_ok "$REB_P" "$i"; then
+    T_CLEANUP=$(elapsed "$REB_TC"); T_REBUILD=$(elapsed "$REB_T0")
     say "node$i rebuilt and back ($T_REBUILD s, $T_CLEANUP s after the cleanup)"
   else
     say "node$i not back after the rebuild"; show; return 1
@@ -473,7 +318,7 @@ failover() {
     q=$(promoted_node)
     [ "$tp" = - ] && [ "$q" = "$S" ] && tp=$(elapsed "$t0")
     fo=$(writer_first_ok_after "$t0")
-    [ -n "$fo" ] && [ "$tw" = - ] && tw=$(awk -v e="$fo" -v t="$t0" 'BEGIN{printf "%.2f", e - t}')
+    [ -n "$fo" ] && [ "$tw" = - ] && tw=$(awk -v e="${fo#* }" -v t="$t0" 'BEGIN{printf "%.2f", e - t}')
     [ "$tp" != - ] && [ "$tw" != - ] && break
     sleep 0.2
   done
@@ -495,7 +340,7 @@ failover() {
     rm -rf "$H/n$P/pgsql/data"
     (cd / && ncl runuser -u postgres -- "$PGBIN/pg_basebackup" -h "$VIP" -U postgres -D "$H/n$P/pgsql/data" \
        -X stream -c fast > "$H/basebackup-node$P.out" 2>&1) || { sed 's/^/# /' "$H/basebackup-node$P.out"; return 1; }
-    node_conf "$P"
+    data_hook "$P"
     local tc; tc=$(now)
     "$CLUSTER" startnode "$P" > /dev/null 2>&1 || { say "startnode $P failed"; return 1; }
     if wait_for 120 sync_ok "$S" "$P"; then

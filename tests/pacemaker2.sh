@@ -38,6 +38,7 @@ set -u
 T=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 ROOT=$(cd "$T/.." && pwd)
 . "$T/harness/lib.sh"
+. "$T/harness/pgclone.sh"
 
 N=${1:-2}
 case $N in 2|3) ;; *) echo "usage: $0 [2|3]" >&2; exit 2 ;; esac
@@ -67,46 +68,6 @@ declare -A TM   # measured times (s) by key
 tm() { TM[$1]=$2; say "time: $1 = $2 s"; }
 
 # --- cluster / PostgreSQL helpers -----------------------------------------------------
-pgx() { local i=$1; shift; (cd / && nx "$i" runuser -u postgres -- "$@"); }
-# sqln I SQL : one statement on node I's local server (socket), as postgres
-sqln() { pgx "$1" timeout 10 "$PGBIN/psql" -X -qAt -d postgres -v ON_ERROR_STOP=1 -c "$2"; }
-# sqlv SQL : one statement through the VIP from the client namespace
-sqlv() { (cd / && PGCONNECT_TIMEOUT=2 ncl timeout 10 "$PGBIN/psql" -X -qAt -h "$VIP" -U postgres -d postgres -v ON_ERROR_STOP=1 -c "$1"); }
-live() { local i; for i in $(seq 1 "$N"); do nx "$i" crm_mon -1 >/dev/null 2>&1 && { echo "$i"; return 0; }; done; return 1; }
-cx() { local l; l=$(live) || return 1; nx "$l" "$@"; }     # cluster tool on a live node
-mon() { cx crm_mon "$@"; }
-settle() { cx crm_resource --wait -T "${1:-60s}" >/dev/null 2>&1; }
-attr() { cx crm_attribute -l "${3:-reboot}" -N "node$1" -n "$2" -G -q 2>/dev/null; }
-dstat() { attr "$1" pgsql-data-status forever; }
-pstat() { attr "$1" pgsql-status; }
-score() { attr "$1" master-pgsql; }
-# one line per node: "I status data-status score" from one crm_mon snapshot
-states() {
-  mon -1 -A --output-as=xml 2>/dev/null | python3 -c '
-import sys, xml.etree.ElementTree as ET
-t = ET.parse(sys.stdin)
-na = t.find("node_attributes")
-if na is not None:
-    for n in na.findall("node"):
-        a = {x.get("name"): x.get("value") for x in n.findall("attribute")}
-        print(n.get("name").replace("node", ""), a.get("pgsql-status", "-"), a.get("pgsql-data-status", "-"), a.get("master-pgsql", "-"))'
-}
-states_line() { states | awk '{printf "node%s=%s/%s/%s ", $1, $2, $3, $4}'; }
-promoted_node() {  # node number of the one promoted instance; nothing if none or ambiguous
-  mon -1 --output-as=xml 2>/dev/null | python3 -c '
-import sys, xml.etree.ElementTree as ET
-t = ET.parse(sys.stdin)
-p = [n.get("name").replace("node", "") for r in t.iter("resource")
-     if r.get("id") == "pgsql" and r.get("role") in ("Promoted", "Master") for n in r.iter("node")]
-if len(p) == 1: print(p[0])'
-}
-vip_on() { nx "$1" ip -4 addr show dev eth0 2>/dev/null | grep -q "$VIP/"; }
-pgsql_active_on() { mon -1 --output-as=xml 2>/dev/null | xml_active pgsql | grep -q " node$1\$"; }
-postmaster_alive() {  # a live postmaster for node I's data directory
-  local p
-  p=$(head -1 "$H/n$1/pgsql/data/postmaster.pid" 2>/dev/null) || return 1
-  [[ $p =~ ^[0-9]+$ ]] && nx "$1" sh -c "kill -0 $p 2>/dev/null && [ \"\$(cat /proc/$p/comm)\" = postgres ]"
-}
 none_running() { local i; for i in $(seq 1 "$N"); do postmaster_alive "$i" && return 1; done; return 0; }
 # standbys_ok P : every other node streams; exactly one HS:sync (N=2: the standby is HS:sync)
 standbys_ok() {
@@ -120,40 +81,9 @@ standbys_ok() {
 }
 sync_standby() { states | awk '$2 == "HS:sync" {print $1}' | head -1; }
 async_standby() { states | awk '$2 == "HS:async" {print $1}' | head -1; }
-failed_start_reason() {  # the exit reason of a failed pgsql start on node I (crm_mon)
-  mon -1 --output-as=xml 2>/dev/null | python3 -c '
-import sys, xml.etree.ElementTree as ET
-for f in ET.parse(sys.stdin).iter("failure"):
-    if f.get("op_key") == "pgsql_start_0" and f.get("node") == sys.argv[1]:
-        print(f.get("exitreason") or ""); break' "node$1"
-}
+failed_start_reason() { failed_actions pgsql_start_0 "node$1"; }  # exit reason of a failed start on node I
 agent_log() { grep -hE "pgsql\(pgsql\)\[[0-9]+\]:" "$H/n$1/log/pacemaker/pacemaker.log" 2>/dev/null; }
-show() { mon -1 -fA 2>&1 | sed -n '/Node List/,$p'; }
 
-# --- the client writing through the VIP -------------------------------------------------
-WREC=; WD=
-writer_start() {  # writer_start TAG FIRST_ID
-  WD=$H/writer-$1; rm -rf "$WD"; mkdir -p "$WD"
-  setsid ip netns exec "$CLIENT_NETNS" /usr/bin/python3 "$T/harness/vipwriter.py" "$WD" "$VIP" "$2" \
-    "$PGBIN/psql" > "$WD/out" 2>&1 < /dev/null &
-  WREC=$(pid_record $!)
-}
-writer_acks() { awk '$4 == "ok"' "$WD/log" 2>/dev/null | wc -l; }
-writer_stop() {
-  [ -n "$WREC" ] || return 0
-  touch "$WD/stop"
-  local p=${WREC%% *} st
-  st=$(echo "$WREC" | awk '{print $2}')
-  wait_for 10 eval '! same_process "$p" "$st" || ! alive "$p"' || stop_recorded "$WREC" 5
-  WREC=
-}
-# the first acknowledged commit that started at or after epoch time $1 (the moment the
-# failure was injected, taken inside the node right before the kill / after the link went
-# down, so nothing started later can have committed on the old primary): "start end"
-# (an attempt may block through the whole outage and still succeed: no failure needed)
-writer_first_ok_after() { awk -v t="$1" '$4 == "ok" && $2 >= t {print $2, $3; exit}' "$WD/log" 2>/dev/null; }
-# longest time between two consecutive acknowledged commits
-writer_max_gap() { awk '$4 == "ok" { if (last) { g = $3 - last; if (g > m) m = g } last = $3 } END {printf "%.1f", m}' "$WD/log"; }
 # writer_verify I : every acknowledged id of this writer is in table t on node I
 # prints "attempted acknowledged found unknown(timeouts) errors"
 writer_verify() {
@@ -199,30 +129,11 @@ watch_failover() {
 # (N=3: streaming, with exactly one HS:sync standby). Sets T_REJOIN (cleanup -> state) and
 # T_REJOIN_ALL (whole procedure).
 rejoin() {
-  local i=$1 t0 tc p banned=0
+  local i=$1
   T_REJOIN=-; T_REJOIN_ALL=-
-  t0=$(now)
-  settle 60s
-  p=$(promoted_node)
-  [ -n "$p" ] && [ "$p" != "$i" ] || { nok "rejoin node$i: a primary other than node$i exists (got '${p}')"; return 1; }
-  if pgsql_active_on "$i"; then
-    say "pgsql still active on node$i: ban it before wiping the data directory"
-    cx crm_resource --ban -r pgsql-clone -N "node$i" -Q >/dev/null 2>&1; banned=1
-    wait_for 60 eval '! pgsql_active_on "$i"'
-  fi
-  if postmaster_alive "$i"; then nok "rejoin node$i: no postmaster running there"; return 1; fi
-  rm -rf "$H/n$i/pgsql/data"
-  if ! pgx "$i" "$PGBIN/pg_basebackup" -h "$VIP" -U postgres -D /var/lib/pgsql/data -X stream -c fast \
-       > "$H/basebackup-node$i.out" 2>&1; then
-    sed 's/^/# /' "$H/basebackup-node$i.out"; nok "rejoin node$i: pg_basebackup from the primary (node$p)"; return 1
-  fi
-  rm -f "$H/n$i/pgsql/tmp/PGSQL.lock"
-  say "node$i rebuilt from node$p in $(elapsed "$t0") s (pg_basebackup via $VIP), PGSQL.lock removed"
-  [ $banned = 1 ] && cx crm_resource --clear -r pgsql-clone -N "node$i" -Q >/dev/null 2>&1
-  tc=$(now)
-  cx crm_resource --cleanup -r pgsql-clone -N "node$i" > /dev/null 2>&1
-  if wait_for 120 eval 'pstat "$i" | grep -qE "^HS:(sync|async)$" && standbys_ok "$p"'; then
-    T_REJOIN=$(elapsed "$tc"); T_REJOIN_ALL=$(elapsed "$t0")
+  rebuild_node "$i" || { nok "rejoin node$i: $REB_ERR"; return 1; }
+  if wait_for 120 eval 'pstat "$i" | grep -qE "^HS:(sync|async)$" && standbys_ok "$REB_P"'; then
+    T_REJOIN=$(elapsed "$REB_TC"); T_REJOIN_ALL=$(elapsed "$REB_T0")
     ok "rejoin: node$i is $(pstat "$i") again ${T_REJOIN} s after crm_resource --cleanup (${T_REJOIN_ALL} s with the rebuild)"
   else
     nok "rejoin: node$i back as a streaming standby (now: $(states_line))"; show | sed 's/^/# /'; return 1
@@ -230,27 +141,6 @@ rejoin() {
 }
 
 # --- teardown -------------------------------------------------------------------------
-remove_resources() {
-  local i
-  cx crm_resource -r pgsql-clone --meta -p target-role -v Stopped >/dev/null 2>&1
-  cx crm_resource -r vip-master --meta -p target-role -v Stopped >/dev/null 2>&1
-  # failed operations (e.g. a failed monitor of an instance already stopped) keep an instance
-  # listed as not cleanly stopped: clear them
-  sleep 1; cx crm_resource --cleanup >/dev/null 2>&1
-  if ! wait_for 120 eval '[ -z "$(mon -1 --output-as=xml 2>/dev/null | xml_active pgsql vip-master)" ]'; then
-    say "still active: $(mon -1 --output-as=xml 2>/dev/null | xml_active pgsql vip-master | tr '\n' ';')"
-    return 1
-  fi
-  # constraints first (a resource that a constraint references cannot be deleted)
-  cx cibadmin -D -o constraints -X '<rsc_colocation id="vip-with-promoted"/>' >/dev/null 2>&1 || return 1
-  cx cibadmin -D -o constraints -X '<rsc_order id="promote-then-vip"/>' >/dev/null 2>&1 || return 1
-  cx cibadmin -D -o constraints -X '<rsc_order id="demote-then-stop-vip"/>' >/dev/null 2>&1 || return 1
-  cx cibadmin -Q -o constraints 2>/dev/null | grep -q ' id=' && { say "constraints left: $(cx cibadmin -Q -o constraints)"; return 1; }
-  cx cibadmin -D -o resources -X '<clone id="pgsql-clone"/>' >/dev/null 2>&1 || return 1
-  cx cibadmin -D -o resources -X '<primitive id="vip-master"/>' >/dev/null 2>&1 || return 1
-  for i in $(seq 1 "$N"); do cx crm_attribute -l forever -N "node$i" -n pgsql-data-status -D >/dev/null 2>&1; done
-  return 0
-}
 TORN_DOWN=0
 teardown() {
   [ $TORN_DOWN = 1 ] && return 0
@@ -328,50 +218,10 @@ knows_agent() {
 }
 check "Pacemaker knows ocf:$PROVIDER:pgsql on every node" knows_agent
 
-# --- PostgreSQL data directories (before the resources exist, as the PG-REX manual does) ---
-prepare() {
-  local i
-  for i in $(seq 1 "$N"); do rm -rf "$H/n$i/pgsql/data" "$H/n$i/pgsql/tmp"; done
-  pgx 1 "$PGBIN/initdb" -D /var/lib/pgsql/data -A trust -U postgres --no-sync > "$H/n1/log/postgresql/initdb.log" 2>&1 || return 1
-  cat >> "$H/n1/pgsql/data/postgresql.conf" <<EOF
-
-# ---- replication settings (tests/pacemaker2.sh) ----
-listen_addresses = '*'
-wal_level = replica
-max_wal_senders = 10
-max_replication_slots = 10
-wal_keep_size = 512MB
-hot_standby = on
-hot_standby_feedback = on
-wal_receiver_status_interval = 2s
-# a cut replication link is noticed within 10 s (default 60 s)
-wal_sender_timeout = 10s
-wal_receiver_timeout = 10s
-restart_after_crash = off
-wal_log_hints = on
-EOF
-  cat >> "$H/n1/pgsql/data/pg_hba.conf" <<EOF
-# private test network of cluster2.sh
-host all         all $NET.0/24 trust
-host replication all $NET.0/24 trust
-EOF
-  pgx 1 "$PGBIN/pg_ctl" -D /var/lib/pgsql/data -l /var/log/postgresql/prepare.log -w start >/dev/null || return 1
-  sqln 1 "create table t(id bigint primary key, note text, ts timestamptz default now()); insert into t(id, note) values (1, 'created on node1')" || return 1
-  for i in $(seq 2 "$N"); do
-    pgx "$i" "$PGBIN/pg_basebackup" -h "$NET.1" -U postgres -D /var/lib/pgsql/data -X stream -c fast || return 1
-  done
-  pgx 1 "$PGBIN/pg_ctl" -D /var/lib/pgsql/data -w -m fast stop >/dev/null
-}
-check "PostgreSQL 15: initdb on node1, replication settings, pg_basebackup to node2..node$N" prepare || bail "prepare failed"
+check "PostgreSQL 15: initdb on node1, replication settings, pg_basebackup to node2..node$N" prepare_data || bail "prepare failed"
 
 # ======================================================================================
 step "a. bring-up"
-create_resources() {
-  cx cibadmin -C -o resources -X "$(VIP=$VIP $XMLGEN vip)" || return 1
-  cx cibadmin -C -o resources -X "$(NODE_LIST=$NODES VIP=$VIP PROVIDER=$PROVIDER $XMLGEN clone)" || return 1
-  local c
-  for c in colocation order-promote order-demote; do cx cibadmin -C -o constraints -X "$($XMLGEN $c)" || return 1; done
-}
 T0=$(now)
 check "resources created: vip-master, pgsql-clone (ocf:$PROVIDER:pgsql, sync), colocation + orders" create_resources || bail "cibadmin failed"
 if wait_for 120 eval 'p=$(promoted_node) && [ -n "$p" ] && [ "$(pstat $p)" = PRI ]'; then

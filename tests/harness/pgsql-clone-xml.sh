@@ -14,7 +14,8 @@
 #   CLONE_MAX  number of words in NODE_LIST
 #   PGDATA     /var/lib/pgsql/data      TMPDIR_RA /var/lib/pgsql/tmp
 #   PGLOG      /var/log/postgresql/pgsql.log
-#   PROVIDER   pgsqlrs            TYPE pgsql   (ocf:$PROVIDER:$TYPE)
+#   PROVIDER   pgsqlrs            TYPE pgsql   (ocf:$PROVIDER:$TYPE; TYPE=pgsqlms: PAF's
+#                                              parameters, same meta attributes and operations)
 #   PGBIN      /usr/lib/postgresql/15/bin
 # Ids: resource pgsql (so the attributes are pgsql-status, pgsql-data-status, master-pgsql,
 # ...), clone pgsql-clone, VIP vip-master, constraints vip-with-promoted, promote-then-vip,
@@ -31,18 +32,21 @@ PROVIDER=${PROVIDER:-pgsqlrs}
 TYPE=${TYPE:-pgsql}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 
-clone() {
+# instance attributes: ours and the shell agent share the parameters; PAF (TYPE=pgsqlms)
+# has its own (its replication settings live in the data directory, see bench/run.sh)
+instance_attributes() {
+  if [ "$TYPE" = pgsqlms ]; then
+    cat <<EOF
+    <instance_attributes id="pgsql-ia">
+      <nvpair id="pgsql-bindir" name="bindir" value="$PGBIN"/>
+      <nvpair id="pgsql-pgdata" name="pgdata" value="$PGDATA"/>
+      <nvpair id="pgsql-pghost" name="pghost" value="/run/postgresql"/>
+      <nvpair id="pgsql-pgport" name="pgport" value="5432"/>
+    </instance_attributes>
+EOF
+    return
+  fi
   cat <<EOF
-<clone id="pgsql-clone">
-  <meta_attributes id="pgsql-clone-meta">
-    <nvpair id="pgsql-clone-promotable" name="promotable" value="true"/>
-    <nvpair id="pgsql-clone-promoted-max" name="promoted-max" value="1"/>
-    <nvpair id="pgsql-clone-promoted-node-max" name="promoted-node-max" value="1"/>
-    <nvpair id="pgsql-clone-clone-max" name="clone-max" value="$CLONE_MAX"/>
-    <nvpair id="pgsql-clone-clone-node-max" name="clone-node-max" value="1"/>
-    <nvpair id="pgsql-clone-notify" name="notify" value="true"/>
-  </meta_attributes>
-  <primitive id="pgsql" class="ocf" provider="$PROVIDER" type="$TYPE">
     <instance_attributes id="pgsql-ia">
       <nvpair id="pgsql-pgctl" name="pgctl" value="$PGBIN/pg_ctl"/>
       <nvpair id="pgsql-psql" name="psql" value="$PGBIN/psql"/>
@@ -59,6 +63,22 @@ clone() {
       <nvpair id="pgsql-stop_escalate" name="stop_escalate" value="5"/>
       <nvpair id="pgsql-stop_escalate_in_slave" name="stop_escalate_in_slave" value="5"/>
     </instance_attributes>
+EOF
+}
+
+clone() {
+  cat <<EOF
+<clone id="pgsql-clone">
+  <meta_attributes id="pgsql-clone-meta">
+    <nvpair id="pgsql-clone-promotable" name="promotable" value="true"/>
+    <nvpair id="pgsql-clone-promoted-max" name="promoted-max" value="1"/>
+    <nvpair id="pgsql-clone-promoted-node-max" name="promoted-node-max" value="1"/>
+    <nvpair id="pgsql-clone-clone-max" name="clone-max" value="$CLONE_MAX"/>
+    <nvpair id="pgsql-clone-clone-node-max" name="clone-node-max" value="1"/>
+    <nvpair id="pgsql-clone-notify" name="notify" value="true"/>
+  </meta_attributes>
+  <primitive id="pgsql" class="ocf" provider="$PROVIDER" type="$TYPE">
+$(instance_attributes)
     <meta_attributes id="pgsql-meta">
       <nvpair id="pgsql-meta-migration-threshold" name="migration-threshold" value="1"/>
       <nvpair id="pgsql-meta-resource-stickiness" name="resource-stickiness" value="INFINITY"/>
