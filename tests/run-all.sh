@@ -2,7 +2,8 @@
 # Runs every test layer of the project and prints counts per layer:
 #   style (fmt, clippy), unit tests, black-box tests against real PostgreSQL 15,
 #   ocf-tester against the installed agent, the agent under real Pacemaker clusters:
-#   single node (rep_mode none), 2 and 3 nodes (promotable clone, failover scenarios).
+#   single node (rep_mode none), 2 and 3 nodes (promotable clone, failover scenarios), and a
+#   smoke run of the benchmark command (every figure recorded; no thresholds).
 # Installs what it needs first (packaging/deps.sh). Run as root on Debian 12.
 # Last line: "N passed, M failed" over all layers.
 set -u
@@ -71,6 +72,7 @@ tap_layer ocf-tester tests/ocf-tester.sh
 tap_layer pacemaker1 tests/pacemaker1.sh
 tap_layer pacemaker2 tests/pacemaker2.sh 2
 tap_layer pacemaker3 tests/pacemaker2.sh 3
+tap_layer bench-smoke tests/bench-smoke.sh
 
 echo
 echo "=== summary"
