@@ -179,8 +179,9 @@ md += ["## Notes", "",
        "position samples taken by the 4 s standby monitor, so that the node with the newest "
        "data wins (the PG-REX rule, SPEC section 5); PAF promotes without such a sampling "
        "period. The difference is that rule, not start-up cost.",
-       "- pgbench TPS differs mostly because ours and the shell agent run synchronous "
-       "replication (every commit waits for the standby) while PAF replicates asynchronously.",
+       "- pgbench TPS is for information only: it varies from run to run on this 2-core "
+       "machine, where the cluster, pgbench and the samples share the cores (ours and the "
+       "shell agent run synchronous replication, PAF asynchronous).",
        "- Ours executes 2 programs per monitor: itself and one `crm_mon -1 --output-as=xml` "
        "(no attribute tool ran in these steady-state monitors).",
        ""]
