@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Run a command once and print "WALL_S CPU_S MAXRSS_KB RC" (wall: monotonic clock around
 fork..wait; CPU: user+sys of the command and every descendant it waited for, from
-getrusage(RUSAGE_CHILDREN); MAXRSS: the largest of those processes). Microsecond
-resolution, unlike /usr/bin/time's 10 ms.
+getrusage(RUSAGE_CHILDREN)). Microsecond resolution, unlike /usr/bin/time's 10 ms.
+MAXRSS is not the command's: the child forked from Python keeps Python's RSS high-water mark
+across exec, so bench/run.sh ignores it and takes the peak RSS from /usr/bin/time -f %M run
+inside this (a small C parent).
 
 usage: measure.py OUTFILE CMD [ARG...]      (the command's stdout/stderr go to /dev/null)
 """

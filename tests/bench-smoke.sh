@@ -13,7 +13,8 @@ nok() { K=$((K + 1)); FAIL=$((FAIL + 1)); echo "not ok $K - $*"; }
 H=${HARNESS_DIR:-/tmp/pgsql-ra-bench}
 R=$H/results-smoke
 
-if bash "$ROOT/bench/deps.sh" > "$H.deps.log" 2>&1; then ok "bench/deps.sh"; else nok "bench/deps.sh"; tail -20 "$H.deps.log"; fi
+mkdir -p "$H"
+if bash "$ROOT/bench/deps.sh" > "$H/deps.log" 2>&1; then ok "bench/deps.sh"; else nok "bench/deps.sh"; tail -20 "$H/deps.log"; fi
 rm -f "$R/ours.tsv"
 if HARNESS_DIR=$H bash "$ROOT/bench/run.sh" --smoke 2>&1 | sed 's/^/# /'; then
   ok "bench/run.sh --smoke ran through"
