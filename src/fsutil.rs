@@ -1,4 +1,4 @@
-//! File-system effects of the agent (SPEC section 6 and the start preparation of section 4):
+//! File-system effects of the agent (docs/contract.md §6, §8): real-world file primitives:
 //! atomic writes with owner and mode, directories created with owner and mode, and the
 //! ownership question "can pgdba write here" answered without side effects.
 
@@ -91,6 +91,25 @@ pub fn ensure_file(path: &Path, owner: &RunAs, mode: u32) -> Result<()> {
         .and_then(|f| f.set_permissions(fs::Permissions::from_mode(mode)))
         .map_err(ctx)?;
     chown_if_root(path, owner).map_err(ctx)
+}
+
+/// Rewrites a file the operator owns (postgresql.conf) keeping its owner and mode.
+pub fn rewrite_keeping_owner(path: &Path, text: &str) -> Result<()> {
+    let meta =
+        fs::metadata(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    let owner = RunAs {
+        name: String::new(),
+        uid: Uid::from_raw(meta.uid()),
+        gid: Gid::from_raw(meta.gid()),
+        groups: Vec::new(),
+        home: std::path::PathBuf::new(),
+    };
+    write_atomic(
+        path,
+        text.as_bytes(),
+        Some(&owner),
+        meta.permissions().mode() & 0o7777,
+    )
 }
 
 /// Removes a file; a missing file is fine.

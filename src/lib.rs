@@ -14,6 +14,7 @@ pub mod params;
 pub mod pg;
 pub mod replication;
 pub mod words;
+pub mod world;
 
 use std::io::Write;
 
@@ -86,7 +87,8 @@ async fn on_invalid(ctx: &Ctx, e: Error) -> Result<OcfStatus> {
         Action::Stop => {
             tracing::error!("stop: configuration is invalid ({e}); reporting stopped");
             if matches!(ctx.env.reskey("rep_mode"), Some("async") | Some("sync")) {
-                if let Err(e) = actions::repl::mark_unknown(ctx).await {
+                let mut w = world::RealWorld::new(std::path::PathBuf::new(), None, None);
+                if let Err(e) = actions::repl::mark_unknown(&mut w, ctx).await {
                     tracing::warn!("cannot record UNKNOWN status: {e}");
                 }
             }
@@ -101,24 +103,6 @@ async fn on_invalid(ctx: &Ctx, e: Error) -> Result<OcfStatus> {
             Ok(OcfStatus::NotRunning)
         }
         _ => Err(e),
-    }
-}
-
-/// The promotable clone's actions.
-async fn replication(agent: &Agent) -> Result<OcfStatus> {
-    use actions::repl;
-    if matches!(agent.ctx.action, Action::Status) {
-        return Ok(monitor::status(agent));
-    }
-    let mut r = repl::Repl::new(agent).await?;
-    match agent.ctx.action {
-        Action::Start => repl::start_stop::start(&mut r).await,
-        Action::Stop => repl::start_stop::stop(&mut r).await,
-        Action::Demote => repl::start_stop::demote(&mut r).await,
-        Action::Promote => repl::promote::promote(&mut r).await,
-        Action::Monitor => repl::monitor::monitor(&mut r).await,
-        Action::Notify => repl::notify::notify(&mut r).await,
-        _ => Ok(OcfStatus::Success),
     }
 }
 
@@ -146,14 +130,15 @@ async fn dispatch(ctx: &Ctx) -> Result<OcfStatus> {
         pgdba: local.pgdba,
         version: local.version,
     };
+    let mut w = agent.world();
     if agent.cfg.rep_mode.is_replication() {
-        return replication(&agent).await;
+        return actions::repl::run(&mut w, &agent).await;
     }
     match ctx.action {
-        Action::Start => start::start(&agent).await,
-        Action::Stop => stop::stop(&agent).await,
-        Action::Monitor => monitor::monitor(&agent).await,
-        Action::Status => Ok(monitor::status(&agent)),
+        Action::Start => start::start(&mut w, &agent).await,
+        Action::Stop => stop::stop(&mut w, &agent).await,
+        Action::Monitor => monitor::monitor(&mut w, &agent).await,
+        Action::Status => Ok(monitor::status(&w)),
         // without replication there is no promoted role: OCF's answer is "not implemented"
         Action::Promote | Action::Demote => {
             tracing::error!(

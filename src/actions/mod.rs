@@ -1,8 +1,9 @@
-//! The OCF actions (SPEC section 4). `Agent` carries what every action needs: the
-//! environment, the typed configuration, the local facts and the action's deadline.
+//! The OCF actions (docs/contract.md §4, §5). `Agent` carries what every action needs:
+//! the environment, the typed configuration, the local facts and the action's deadline.
 
 pub mod monitor;
 pub mod repl;
+pub mod server;
 pub mod start;
 pub mod stop;
 pub mod validate;
@@ -17,6 +18,7 @@ use crate::ocf::{Action, Env, Instance, Meta};
 use crate::pg::pidfile::PidFile;
 use crate::pg::sql::{Endpoint, Target, DEFAULT_SOCKET_DIR};
 use crate::pg::version::PgVersion;
+use crate::world::{self, RealWorld, World};
 
 /// How often waits look again.
 pub const POLL: Duration = Duration::from_millis(200);
@@ -113,34 +115,34 @@ impl Agent {
         .with_pgpass(&self.pgdba.home)
     }
 
-    /// This node's name as the cluster knows it (see [`Ctx::local_node_name`]).
-    pub async fn local_node_name(&self) -> String {
-        self.ctx.local_node_name().await
+    /// The real world of this invocation: children, SQL to the monitor target, files.
+    pub fn world(&self) -> RealWorld {
+        let me = self.clone();
+        RealWorld::new(
+            self.cfg.pgdata.clone(),
+            Some(self.pgdba.clone()),
+            Some(Box::new(move || me.sql_target())),
+        )
     }
 }
 
-impl Ctx {
-    /// This node's name as the cluster knows it, lowercased: Pacemaker's `on_node`
-    /// meta attribute, else `crm_node -n`, else the kernel's node name.
-    pub async fn local_node_name(&self) -> String {
-        if let Some(n) = &self.meta.on_node {
-            return n.clone();
-        }
-        let limit = Instant::now() + Duration::from_secs(5);
-        if let Ok(out) = CommandSpec::new("/usr/sbin/crm_node")
-            .arg("-n")
-            .run_ok(limit.min(self.deadline))
-            .await
-        {
-            let n = out.stdout.trim();
-            if !n.is_empty() {
-                return n.to_lowercase();
-            }
-        }
-        nix::sys::utsname::uname()
-            .map(|u| u.nodename().to_string_lossy().to_lowercase())
-            .unwrap_or_default()
+/// This node's name as the cluster knows it, lowercased: Pacemaker's `on_node` meta
+/// attribute, else `crm_node -n`, else the kernel's node name.
+pub async fn node_name<W: World>(w: &mut W, ctx: &Ctx) -> String {
+    if let Some(n) = &ctx.meta.on_node {
+        return n.clone();
     }
+    let limit = (Instant::now() + Duration::from_secs(5)).min(ctx.deadline);
+    let spec = CommandSpec::new("/usr/sbin/crm_node").arg("-n");
+    if let Ok(out) = world::run_ok(w, &spec, limit).await {
+        let n = out.stdout.trim();
+        if !n.is_empty() {
+            return n.to_lowercase();
+        }
+    }
+    nix::sys::utsname::uname()
+        .map(|u| u.nodename().to_string_lossy().to_lowercase())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

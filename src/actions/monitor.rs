@@ -1,16 +1,15 @@
-//! status and monitor for rep_mode none and slave (SPEC section 4): status asks only
-//! whether the postmaster lives; monitor also runs monitor_sql through one connection.
+//! status and monitor for rep_mode none and slave (docs/contract.md §4.3): status asks
+//! only whether the postmaster lives; monitor also runs monitor_sql through one
+//! connection.
 
-use tokio::time::Instant;
-
-use super::Agent;
+use super::{server, Agent};
 use crate::error::Result;
 use crate::ocf::OcfStatus;
-use crate::pg::{pidfile, sql};
+use crate::world::World;
 
 /// `status`: the postmaster of pgdata is alive → 0, else 7.
-pub fn status(agent: &Agent) -> OcfStatus {
-    match pidfile::live_postmaster(&agent.cfg.pgdata) {
+pub fn status<W: World>(w: &W) -> OcfStatus {
+    match w.postmaster() {
         Some(pid) => {
             tracing::debug!("PostgreSQL is running (postmaster pid {pid})");
             OcfStatus::Success
@@ -19,16 +18,9 @@ pub fn status(agent: &Agent) -> OcfStatus {
     }
 }
 
-/// Connects and runs monitor_sql once, before `deadline`.
-pub async fn check_sql(agent: &Agent, deadline: Instant) -> Result<()> {
-    let client = sql::connect(&agent.sql_target(), deadline).await?;
-    sql::execute(&client, &agent.cfg.monitor_sql, deadline).await?;
-    Ok(())
-}
-
 /// `monitor`: not running → 7; monitor_sql fails → 1 with the reason; else 0.
-pub async fn monitor(agent: &Agent) -> Result<OcfStatus> {
-    if status(agent) == OcfStatus::NotRunning {
+pub async fn monitor<W: World>(w: &mut W, agent: &Agent) -> Result<OcfStatus> {
+    if status(w) == OcfStatus::NotRunning {
         if agent.ctx.is_probe() {
             tracing::debug!("probe: PostgreSQL is not running");
         } else {
@@ -36,6 +28,6 @@ pub async fn monitor(agent: &Agent) -> Result<OcfStatus> {
         }
         return Ok(OcfStatus::NotRunning);
     }
-    check_sql(agent, agent.ctx.deadline).await?;
+    server::check_sql(w, agent, agent.ctx.deadline).await?;
     Ok(OcfStatus::Success)
 }

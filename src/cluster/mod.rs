@@ -1,4 +1,4 @@
-//! The Pacemaker side (SPEC sections 5 and 7): one `crm_mon` snapshot per action, and
+//! The Pacemaker side (docs/contract.md §5.1, §7): one `crm_mon` snapshot per action, and
 //! attribute writes through `crm_attribute` with the lifetimes PG-REX tools expect
 //! (data-status `forever`, so its nvpair id is `nodes-<nodeid>-<rsc>-data-status`; the
 //! others `reboot`), the self-ban of pre-promote and `attrd_updater` for receiver-status.
@@ -12,14 +12,17 @@ use tokio::time::Instant;
 
 use crate::error::{Error, Result};
 use crate::exec::{CommandSpec, ExecError};
-use crate::replication::{ClusterView, Effect};
+use crate::replication::{AttrChange, ClusterView};
+use crate::world::{self, World};
 
 const SBIN: &str = "/usr/sbin";
 
 /// Access to the cluster tools for one action.
 #[derive(Debug, Clone)]
 pub struct Crm {
+    /// The resource name.
     pub rsc: String,
+    /// No tool call runs past this.
     pub deadline: Instant,
     /// Time allowed for one permanent attribute write (crm_attr_timeout).
     pub forever_timeout: Duration,
@@ -31,14 +34,19 @@ fn tool(name: &str) -> CommandSpec {
 
 impl Crm {
     /// Runs `spec`, retrying once a second after failures until the deadline.
-    async fn run_retrying(&self, spec: &CommandSpec, per_try: Duration) -> Result<String> {
+    async fn run_retrying<W: World>(
+        &self,
+        w: &mut W,
+        spec: &CommandSpec,
+        per_try: Duration,
+    ) -> Result<String> {
         let mut last: Option<ExecError> = None;
         loop {
             let limit = (Instant::now() + per_try).min(self.deadline);
             if Instant::now() >= self.deadline {
                 break;
             }
-            match spec.run_ok(limit).await {
+            match world::run_ok(w, spec, limit).await {
                 Ok(out) => return Ok(out.stdout),
                 Err(e) => {
                     tracing::warn!("{e}; retrying");
@@ -48,7 +56,7 @@ impl Crm {
             if Instant::now() + Duration::from_secs(1) >= self.deadline {
                 break;
             }
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            w.sleep(Duration::from_secs(1)).await;
         }
         Err(match last {
             Some(e) => Error::Failed(format!("giving up before the operation timeout: {e}")),
@@ -57,24 +65,24 @@ impl Crm {
     }
 
     /// The cluster as crm_mon sees it now.
-    pub async fn snapshot(&self) -> Result<ClusterView> {
+    pub async fn snapshot<W: World>(&self, w: &mut W) -> Result<ClusterView> {
         let spec = tool("crm_mon").args(["-1", "--output-as=xml"]);
-        let xml = self.run_retrying(&spec, Duration::from_secs(10)).await?;
+        let xml = self.run_retrying(w, &spec, Duration::from_secs(10)).await?;
         let mut view =
             snapshot::parse(&xml, &self.rsc).map_err(|e| Error::Failed(e.to_string()))?;
         if view.nodes.values().any(|n| !n.online) {
             // one more read, only while a node is down: its permanent attributes
             let spec = tool("cibadmin").args(["--query", "--scope=nodes"]);
-            let nodes = self.run_retrying(&spec, Duration::from_secs(10)).await?;
+            let nodes = self.run_retrying(w, &spec, Duration::from_secs(10)).await?;
             snapshot::merge_offline_node_attributes(&mut view, &nodes)
                 .map_err(|e| Error::Failed(e.to_string()))?;
         }
         Ok(view)
     }
 
-    fn attribute_spec(&self, e: &Effect) -> CommandSpec {
+    fn attribute_spec(&self, e: &AttrChange) -> CommandSpec {
         let (node, attr) = match e {
-            Effect::Set { node, attr, .. } | Effect::Delete { node, attr } => (node, attr),
+            AttrChange::Set { node, attr, .. } | AttrChange::Delete { node, attr } => (node, attr),
         };
         let lifetime = if attr.forever() { "forever" } else { "reboot" };
         let spec = tool("crm_attribute").args([
@@ -84,56 +92,45 @@ impl Crm {
         ]);
         match e {
             // `--update=-INFINITY` keeps the value from being read as options
-            Effect::Set { value, .. } => spec.arg(format!("--update={value}")),
-            Effect::Delete { .. } => spec.arg("--delete"),
+            AttrChange::Set { value, .. } => spec.arg(format!("--update={value}")),
+            AttrChange::Delete { .. } => spec.arg("--delete"),
         }
     }
 
-    /// Applies attribute effects in order, logging each change.
-    pub async fn apply(&self, effects: &[Effect], view: &ClusterView) -> Result<()> {
-        for e in effects {
-            match e {
-                Effect::Set { node, attr, value } => tracing::info!(
-                    "changing {} on {node}: {} -> {value}",
-                    attr.name(&self.rsc),
-                    view.get(node, *attr).unwrap_or("")
-                ),
-                Effect::Delete { node, attr } => {
-                    tracing::debug!("deleting {} on {node}", attr.name(&self.rsc))
-                }
+    /// Writes one attribute change (the caller logs it).
+    pub async fn write<W: World>(&self, w: &mut W, e: &AttrChange) -> Result<()> {
+        let per_try = match e {
+            AttrChange::Set { attr, .. } | AttrChange::Delete { attr, .. } if attr.forever() => {
+                self.forever_timeout.max(Duration::from_secs(1))
             }
-            let per_try = match e {
-                Effect::Set { attr, .. } | Effect::Delete { attr, .. } if attr.forever() => {
-                    self.forever_timeout.max(Duration::from_secs(1))
-                }
-                _ => Duration::from_secs(10),
-            };
-            self.run_retrying(&self.attribute_spec(e), per_try).await?;
-        }
-        Ok(())
+            _ => Duration::from_secs(10),
+        };
+        self.run_retrying(w, &self.attribute_spec(e), per_try)
+            .await
+            .map(drop)
     }
 
     /// `crm_resource --ban` of `instance` from `node` (pre-promote protection).
-    pub async fn ban(&self, instance: &str, node: &str) -> Result<()> {
+    pub async fn ban<W: World>(&self, w: &mut W, instance: &str, node: &str) -> Result<()> {
         let spec = tool("crm_resource").args([
             "--ban".to_string(),
             format!("--resource={instance}"),
             format!("--node={node}"),
             "--quiet".to_string(),
         ]);
-        self.run_retrying(&spec, Duration::from_secs(10))
+        self.run_retrying(w, &spec, Duration::from_secs(10))
             .await
             .map(drop)
     }
 
     /// `<rsc>-receiver-status` through attrd_updater (`None` deletes it).
-    pub async fn receiver_status(&self, value: Option<&str>) -> Result<()> {
+    pub async fn receiver_status<W: World>(&self, w: &mut W, value: Option<&str>) -> Result<()> {
         let name = format!("--name={}-receiver-status", self.rsc);
         let spec = match value {
             Some(v) => tool("attrd_updater").args([name, format!("--update={v}")]),
             None => tool("attrd_updater").args([name, "--delete".to_string()]),
         };
-        self.run_retrying(&spec, Duration::from_secs(10))
+        self.run_retrying(w, &spec, Duration::from_secs(10))
             .await
             .map(drop)
     }
@@ -151,7 +148,7 @@ mod tests {
             deadline: Instant::now(),
             forever_timeout: Duration::from_secs(5),
         };
-        let e = Effect::Set {
+        let e = AttrChange::Set {
             node: "node1".into(),
             attr: Attr::Score,
             value: "-INFINITY".into(),
@@ -160,7 +157,7 @@ mod tests {
             crm.attribute_spec(&e).display(),
             "/usr/sbin/crm_attribute --lifetime=reboot --node=node1 --name=master-pgsql --update=-INFINITY"
         );
-        let e = Effect::Set {
+        let e = AttrChange::Set {
             node: "node2".into(),
             attr: Attr::DataStatus,
             value: "STREAMING|SYNC".into(),
@@ -169,7 +166,7 @@ mod tests {
             crm.attribute_spec(&e).display(),
             "/usr/sbin/crm_attribute --lifetime=forever --node=node2 --name=pgsql-data-status --update=STREAMING|SYNC"
         );
-        let e = Effect::Delete {
+        let e = AttrChange::Delete {
             node: "node1".into(),
             attr: Attr::XlogLoc,
         };

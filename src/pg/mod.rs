@@ -1,8 +1,10 @@
-//! The PostgreSQL side: the postmaster pid file, PG_VERSION, config-file rendering,
-//! pg_ctl control and SQL over the unix socket.
+//! The PostgreSQL side (docs/contract.md §4-§6): the postmaster pid file, PG_VERSION,
+//! config-file text, pg_ctl argv, the SQL text and its answers, and the connection.
 
 pub mod conffile;
 pub mod ctl;
+pub mod facts;
+pub mod lsn;
 pub mod pgpass;
 pub mod pidfile;
 pub mod queries;

@@ -179,13 +179,13 @@ pub async fn connect(t: &Target, deadline: Instant) -> Result<Client, PgError> {
         })
 }
 
-/// Runs `sql` (simple-query protocol, so any statement) and returns its rows as text
-/// (NULL as `None`).
-pub async fn rows(
+/// Runs `sql` (simple-query protocol, so any statement or several separated by `;`) in
+/// one round trip and returns the rows of each statement as text (NULL as `None`).
+pub async fn result_sets(
     client: &Client,
     sql: &str,
     deadline: Instant,
-) -> Result<Vec<Vec<Option<String>>>, PgError> {
+) -> Result<Vec<Vec<Vec<Option<String>>>>, PgError> {
     let msgs = tokio::time::timeout_at(deadline, client.simple_query(sql))
         .await
         .map_err(|_| PgError::Timeout {
@@ -202,18 +202,21 @@ pub async fn rows(
                 .map(|d| d.message().to_string())
                 .unwrap_or_else(|| e.to_string()),
         })?;
-    Ok(msgs
-        .into_iter()
-        .filter_map(|m| match m {
+    let mut sets = Vec::new();
+    let mut cur = Vec::new();
+    for m in msgs {
+        match m {
             tokio_postgres::SimpleQueryMessage::Row(r) => {
-                Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+                cur.push((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
             }
-            _ => None,
-        })
-        .collect())
-}
-
-/// Runs `sql` and discards the rows.
-pub async fn execute(client: &Client, sql: &str, deadline: Instant) -> Result<(), PgError> {
-    rows(client, sql, deadline).await.map(drop)
+            tokio_postgres::SimpleQueryMessage::CommandComplete(_) => {
+                sets.push(std::mem::take(&mut cur))
+            }
+            _ => {}
+        }
+    }
+    if !cur.is_empty() {
+        sets.push(cur);
+    }
+    Ok(sets)
 }

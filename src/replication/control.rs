@@ -1,27 +1,10 @@
-//! The primary's standby control pass (SPEC section 5): from `pg_stat_replication`, set
+//! The primary's standby control pass (docs/contract.md §5.3): from `pg_stat_replication`, set
 //! each other node's data-status, promotion score and status, and keep exactly one
 //! synchronous standby named in rep_mode.conf (sync mode).
 
 use super::{Attr, Plan, CAN_NOT_PROMOTE, CAN_PROMOTE};
 use crate::config::RepMode;
-
-/// One row of `select application_name, upper(state), upper(sync_state) from pg_stat_replication`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Row {
-    pub app: String,
-    pub state: String,
-    pub sync: String,
-}
-
-impl Row {
-    pub fn new(app: &str, state: &str, sync: &str) -> Row {
-        Row {
-            app: app.to_lowercase(),
-            state: state.to_uppercase(),
-            sync: sync.to_uppercase(),
-        }
-    }
-}
+pub use crate::pg::facts::ReplicationRow as Row;
 
 /// What the pass decided about rep_mode.conf.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,7 +124,7 @@ pub fn named_standby(conf_text: &str, node_list: &[String]) -> Option<String> {
 mod tests {
     use super::*;
     use crate::replication::testutil::{set, view};
-    use crate::replication::Effect;
+    use crate::replication::AttrChange;
 
     fn nodes(n: &[&str]) -> Vec<String> {
         n.iter().map(|s| s.to_string()).collect()
@@ -173,7 +156,7 @@ mod tests {
         nodes: &'static [&'static str],
         rows: Vec<Row>,
         standby: Option<&'static str>,
-        want: Vec<Effect>,
+        want: Vec<AttrChange>,
         want_standby: Option<&'static str>,
         changed: bool,
         recontrol: bool,
@@ -315,7 +298,7 @@ mod tests {
                 &c.rows,
                 c.standby.map(str::to_string),
             );
-            assert_eq!(plan.effects, c.want, "{}", c.name);
+            assert_eq!(plan.attr_changes(), c.want, "{}", c.name);
             assert_eq!(d.standby.as_deref(), c.want_standby, "{}", c.name);
             assert_eq!(d.changed, c.changed, "{}", c.name);
             assert_eq!(d.recontrol, c.recontrol, "{}", c.name);
@@ -343,9 +326,9 @@ mod tests {
             &[Row::new("n2", "streaming", "sync")],
             Some("n2".into()),
         );
-        assert!(!plan.effects.iter().any(|e| matches!(
+        assert!(!plan.attr_changes().iter().any(|e| matches!(
             e,
-            Effect::Set {
+            AttrChange::Set {
                 attr: Attr::Status,
                 ..
             }

@@ -1,4 +1,4 @@
-//! The standby's monitor (SPEC section 5): with no primary anywhere, a standby whose data
+//! The standby's election (docs/contract.md §5.4): with no primary anywhere, a standby whose data
 //! may be the newest publishes its WAL position, notes every node's position in
 //! `tmpdir/xlog_note.N`, and after `xlog_check_count` identical samples the node with the
 //! highest position claims promotion (score 1000); the others mark themselves DISCONNECT.
@@ -14,9 +14,17 @@ pub enum Notes {
     /// Leave them.
     Keep,
     /// Write sample `index` (a new file).
-    Write { index: u32, content: String },
+    Write {
+        /// The sample number.
+        index: u32,
+        /// `node position` lines.
+        content: String,
+    },
     /// Remove all, then write `xlog_note.0` with `content` (start counting again).
-    Reset { content: String },
+    Reset {
+        /// `node position` lines.
+        content: String,
+    },
     /// Remove all (the election is over).
     RemoveAll,
 }
@@ -123,7 +131,7 @@ mod tests {
         other: &str,
         data: &'static str,
         mode: RepMode,
-    ) -> (Verdict, u32, Vec<crate::replication::Effect>) {
+    ) -> (Verdict, u32, Vec<crate::replication::AttrChange>) {
         let mut notes: BTreeMap<u32, String> = BTreeMap::new();
         for round in 1..=10 {
             let d: Vec<(Attr, &str)> = if data.is_empty() {
@@ -149,7 +157,7 @@ mod tests {
                 Notes::RemoveAll => notes.clear(),
             }
             if verdict != Verdict::Sampling {
-                return (verdict, round, plan.effects);
+                return (verdict, round, plan.attr_changes());
             }
         }
         panic!("no verdict in 10 rounds");

@@ -1,17 +1,30 @@
-//! The replication state machine (SPEC sections 4-5) as pure functions: what the cluster
-//! and PostgreSQL look like in, the attribute writes and file changes to make out. A thin
-//! layer in `actions/` reads the inputs and applies the effects.
+//! The replication state machine (docs/contract.md §5) as pure functions: an
+//! [`Observation`] in, a [`Decision`] (effects in order, and the outcome) out. No I/O, no
+//! clock, no environment; `actions::repl` observes and applies.
 
 pub mod control;
+pub mod effect;
 pub mod election;
-pub mod lsn;
+pub mod monitor;
 pub mod notify;
+pub mod observation;
+pub mod promote;
+pub mod start;
+pub mod stop;
+#[cfg(test)]
+mod tables;
 
 use std::collections::BTreeMap;
+use std::fmt;
 
-/// Promotion scores the agent uses.
+pub use effect::{Decision, Effect, OnFail, Outcome, Step};
+pub use observation::Observation;
+
+/// The promotion score of the primary, and of the election's winner.
 pub const PROMOTE_ME: &str = "1000";
+/// The promotion score of a standby that may take over (sync, or async with two nodes).
 pub const CAN_PROMOTE: &str = "100";
+/// The promotion score of a node that must not be promoted.
 pub const CAN_NOT_PROMOTE: &str = "-INFINITY";
 
 /// The node attributes the agent keeps.
@@ -30,6 +43,7 @@ pub enum Attr {
 }
 
 impl Attr {
+    /// The attribute's name for resource `rsc`.
     pub fn name(self, rsc: &str) -> String {
         match self {
             Attr::Status => format!("{rsc}-status"),
@@ -46,23 +60,44 @@ impl Attr {
     }
 }
 
-/// One change the agent makes to the cluster.
+/// One change of a node attribute.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
+pub enum AttrChange {
+    /// `node`'s `attr` becomes `value`.
     Set {
+        /// Lowercased node name.
         node: String,
+        /// Which attribute.
         attr: Attr,
+        /// The new value.
         value: String,
     },
+    /// `node`'s `attr` is deleted.
     Delete {
+        /// Lowercased node name.
         node: String,
+        /// Which attribute.
         attr: Attr,
     },
+}
+
+impl fmt::Display for AttrChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AttrChange::Set { node, attr, value } => {
+                write!(f, "{} of {node} = {value}", attr.name("<rsc>"))
+            }
+            AttrChange::Delete { node, attr } => {
+                write!(f, "delete {} of {node}", attr.name("<rsc>"))
+            }
+        }
+    }
 }
 
 /// What one node looks like in the snapshot.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NodeView {
+    /// The node is a cluster member now.
     pub online: bool,
     /// Every node attribute by its full name.
     pub attrs: BTreeMap<String, String>,
@@ -71,6 +106,7 @@ pub struct NodeView {
 /// The cluster as one `crm_mon` snapshot shows it, seen from one resource.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClusterView {
+    /// The resource name (attributes are named after it).
     pub rsc: String,
     /// By lowercased node name.
     pub nodes: BTreeMap<String, NodeView>,
@@ -79,6 +115,7 @@ pub struct ClusterView {
 }
 
 impl ClusterView {
+    /// `node`'s `attr`, if set.
     pub fn get(&self, node: &str, attr: Attr) -> Option<&str> {
         self.nodes
             .get(node)?
@@ -87,24 +124,26 @@ impl ClusterView {
             .map(String::as_str)
     }
 
+    /// Is `node` online?
     pub fn online(&self, node: &str) -> bool {
         self.nodes.get(node).is_some_and(|n| n.online)
     }
 
+    /// Does the cluster know `node`?
     pub fn exists(&self, node: &str) -> bool {
         self.nodes.contains_key(node)
     }
 
     /// Records an effect in the view, so later decisions of the same action see it.
-    pub fn apply(&mut self, e: &Effect) {
+    pub fn apply(&mut self, e: &AttrChange) {
         let rsc = self.rsc.clone();
         match e {
-            Effect::Set { node, attr, value } => {
+            AttrChange::Set { node, attr, value } => {
                 if let Some(n) = self.nodes.get_mut(node) {
                     n.attrs.insert(attr.name(&rsc), value.clone());
                 }
             }
-            Effect::Delete { node, attr } => {
+            AttrChange::Delete { node, attr } => {
                 if let Some(n) = self.nodes.get_mut(node) {
                     n.attrs.remove(&attr.name(&rsc));
                 }
@@ -113,33 +152,57 @@ impl ClusterView {
     }
 }
 
-/// Collects effects under the write rules of SPEC section 5: only changes are written;
-/// status and score writes skip offline nodes; another node's STOP/UNKNOWN status is that
-/// node's own and is never overwritten; another node's score is only changed when it has
-/// one (the node's own start sets it first).
-#[derive(Debug)]
+/// Collects a decision's steps; attribute changes follow the write rules of
+/// docs/contract.md §5.2: only changes are written; status and score writes skip offline
+/// nodes; another node's STOP/UNKNOWN status is that node's own and is never overwritten;
+/// another node's score is only changed when it has one (the node's own start sets it
+/// first). The view follows the changes, so later rules see earlier writes.
+#[derive(Debug, Clone)]
 pub struct Plan {
+    /// This node.
     pub me: String,
+    /// The snapshot with the changes so far.
     pub view: ClusterView,
-    pub effects: Vec<Effect>,
-    /// Why a wanted write was skipped (for the log).
-    pub skipped: Vec<String>,
+    /// The steps so far.
+    pub steps: Vec<Step>,
+    /// Lines for the log.
+    pub notes: Vec<(tracing::Level, String)>,
+    /// What a failed attribute write means (Abort, or Warn for stop and demote).
+    pub attr_on_fail: OnFail,
 }
 
 impl Plan {
+    /// An empty plan for node `me` seeing `view`.
     pub fn new(me: &str, view: ClusterView) -> Plan {
         Plan {
             me: me.to_string(),
             view,
-            effects: Vec::new(),
-            skipped: Vec::new(),
+            steps: Vec::new(),
+            notes: Vec::new(),
+            attr_on_fail: OnFail::Abort,
         }
     }
 
-    pub fn set(&mut self, node: &str, attr: Attr, value: &str) {
+    /// Adds a step that aborts the action when it fails.
+    pub fn push(&mut self, effect: Effect) {
+        self.push_with(effect, OnFail::Abort);
+    }
+
+    /// Adds a step with its failure policy.
+    pub fn push_with(&mut self, effect: Effect, on_fail: OnFail) {
+        self.steps.push(Step { effect, on_fail });
+    }
+
+    /// Adds a log line.
+    pub fn note(&mut self, level: tracing::Level, text: impl Into<String>) {
+        self.notes.push((level, text.into()));
+    }
+
+    /// The attribute change setting `node`'s `attr` to `value`, if the rules allow it.
+    pub fn set_change(&mut self, node: &str, attr: Attr, value: &str) -> Option<AttrChange> {
         let current = self.view.get(node, attr);
         if current == Some(value) {
-            return;
+            return None;
         }
         let mine = node == self.me;
         let allowed = match attr {
@@ -147,11 +210,12 @@ impl Plan {
                 if !self.view.online(node) && !mine {
                     false
                 } else if !mine && matches!(current, Some("STOP") | Some("UNKNOWN")) {
-                    self.skipped.push(format!(
+                    let why = format!(
                         "{} of {node} stays {} (only {node} changes that)",
                         attr.name(&self.view.rsc),
                         current.unwrap_or_default()
-                    ));
+                    );
+                    self.note(tracing::Level::WARN, why);
                     false
                 } else {
                     true
@@ -161,27 +225,57 @@ impl Plan {
             Attr::DataStatus => mine || self.view.exists(node),
             Attr::XlogLoc | Attr::MasterBaseline => true,
         };
-        if allowed {
-            let e = Effect::Set {
-                node: node.to_string(),
-                attr,
-                value: value.to_string(),
-            };
-            self.view.apply(&e);
-            self.effects.push(e);
+        allowed.then(|| AttrChange::Set {
+            node: node.to_string(),
+            attr,
+            value: value.to_string(),
+        })
+    }
+
+    /// Sets `node`'s `attr` to `value` (when the rules allow it).
+    pub fn set(&mut self, node: &str, attr: Attr, value: &str) {
+        if let Some(c) = self.set_change(node, attr, value) {
+            self.view.apply(&c);
+            let on_fail = self.attr_on_fail.clone();
+            self.push_with(Effect::Attr(c), on_fail);
         }
     }
 
+    /// Deletes `node`'s `attr` (when it has one, or the node is unknown to the snapshot).
     pub fn delete(&mut self, node: &str, attr: Attr) {
         if self.view.get(node, attr).is_none() && self.view.exists(node) {
             return;
         }
-        let e = Effect::Delete {
+        let c = AttrChange::Delete {
             node: node.to_string(),
             attr,
         };
-        self.view.apply(&e);
-        self.effects.push(e);
+        self.view.apply(&c);
+        let on_fail = self.attr_on_fail.clone();
+        self.push_with(Effect::Attr(c), on_fail);
+    }
+
+    /// The attribute changes so far, in order.
+    pub fn attr_changes(&self) -> Vec<AttrChange> {
+        self.steps
+            .iter()
+            .filter_map(|s| match &s.effect {
+                Effect::Attr(c) => Some(c.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The decision: these steps, then `outcome`.
+    pub fn finish(self, outcome: Outcome) -> Decision {
+        Decision {
+            best_effort_cluster: matches!(self.attr_on_fail, OnFail::Warn),
+            steps: self.steps,
+            outcome,
+            notes: self.notes,
+            view: self.view,
+            recontrol: false,
+        }
     }
 }
 
@@ -212,8 +306,8 @@ pub(crate) mod testutil {
         v
     }
 
-    pub fn set(node: &str, attr: Attr, value: &str) -> Effect {
-        Effect::Set {
+    pub fn set(node: &str, attr: Attr, value: &str) -> AttrChange {
+        AttrChange::Set {
             node: node.into(),
             attr,
             value: value.into(),
@@ -266,18 +360,18 @@ mod tests {
         p.set("n2", Attr::Score, "100");
         p.set("n9", Attr::DataStatus, "DISCONNECT"); // unknown node
         assert_eq!(
-            p.effects,
+            p.attr_changes(),
             vec![
                 set("n3", Attr::DataStatus, "DISCONNECT"),
                 set("n4", Attr::Status, "HS:sync"),
                 set("n2", Attr::Score, "100"),
             ]
         );
-        assert_eq!(p.skipped.len(), 1);
+        assert_eq!(p.notes.len(), 1);
         // a write is visible to later decisions; a second identical write is dropped
         p.set("n4", Attr::Status, "HS:sync");
-        assert_eq!(p.effects.len(), 3);
+        assert_eq!(p.attr_changes().len(), 3);
         p.delete("n1", Attr::XlogLoc); // absent: nothing
-        assert_eq!(p.effects.len(), 3);
+        assert_eq!(p.attr_changes().len(), 3);
     }
 }

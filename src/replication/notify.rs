@@ -1,8 +1,9 @@
-//! Notifications (SPEC section 4, notify): what each pre/post event asks of this node.
+//! Notifications (docs/contract.md §5.11): what each pre/post event asks of this node.
 
-use super::{Attr, ClusterView};
-use crate::config::RepMode;
-use crate::ocf::NotifyInfo;
+use super::monitor::decide_control;
+use super::{Attr, ClusterView, Decision, Effect, Observation, Outcome, Plan};
+use crate::config::{Config, RepMode};
+use crate::ocf::{NotifyInfo, OcfStatus};
 
 /// What a notification asks this node to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +28,58 @@ fn first(list: &[String]) -> Option<&str> {
     list.first().map(String::as_str)
 }
 
+/// Does `step` need the server's facts?
+pub fn needs_facts(step: &NotifyStep) -> bool {
+    matches!(step, NotifyStep::RecordBaseline | NotifyStep::ControlPass)
+}
+
+/// The steps of `step`; `obs` carries the server's facts when [`needs_facts`] says so.
+pub fn decide_steps(cfg: &Config, obs: &Observation, step: &NotifyStep) -> Decision {
+    let mut p = Plan::new(&obs.me, obs.view.clone());
+    let me = obs.me.clone();
+    let ok = Outcome::Status(OcfStatus::Success);
+    match step {
+        NotifyStep::Nothing => p.finish(ok),
+        NotifyStep::BanSelf { reason } => {
+            p.push(Effect::BanSelf);
+            p.finish(Outcome::Failed(reason.clone()))
+        }
+        NotifyStep::AfterPromote { delete_baseline } => {
+            p.delete(&me, Attr::XlogLoc);
+            if *delete_baseline {
+                p.delete(&me, Attr::MasterBaseline);
+            }
+            p.finish(ok)
+        }
+        NotifyStep::RecordBaseline => {
+            let Some(loc) = obs.server.facts().and_then(|f| f.location) else {
+                return p.finish(Outcome::Failed(
+                    "no WAL position to record as master-baseline".into(),
+                ));
+            };
+            p.note(tracing::Level::INFO, format!("my master baseline: {loc}"));
+            p.set(&me, Attr::MasterBaseline, &loc.to_string());
+            p.set(&me, Attr::Status, "HS:alone");
+            p.finish(ok)
+        }
+        NotifyStep::ControlPass => {
+            let rows = obs
+                .server
+                .facts()
+                .map(|f| f.replication.clone())
+                .unwrap_or_default();
+            decide_control(
+                cfg,
+                &me,
+                obs.view.clone(),
+                &rows,
+                obs.tmp.rep_mode.as_deref(),
+            )
+        }
+    }
+}
+
+/// What a notification asks of node `me`.
 pub fn decide(
     me: &str,
     mode: RepMode,

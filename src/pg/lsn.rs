@@ -1,5 +1,5 @@
-//! WAL positions as the cluster attributes carry them (SPEC section 5): `0/5000060` is
-//! written `0000000005000060`, two zero-padded 8-hex-digit halves.
+//! WAL positions as the cluster attributes carry them (docs/contract.md §5.1): `0/5000060`
+//! is written `0000000005000060`, two zero-padded 8-hex-digit halves.
 
 use std::fmt;
 

@@ -1,0 +1,131 @@
+//! Observe (docs/contract.md §5): everything a replication action decides from, read once:
+//! this node's name, one cluster snapshot, the local server and one round trip of facts,
+//! and the agent's files in tmpdir.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::super::{node_name, Agent};
+use crate::cluster::Crm;
+use crate::error::Result;
+use crate::pg::facts::{self, ServerFacts};
+use crate::pg::version::PgVersion;
+use crate::replication::observation::{lock_file, rep_mode_file, Server, TmpState};
+use crate::replication::{ClusterView, Observation};
+use crate::world::World;
+
+/// How long stop and demote may spend on the snapshot.
+pub const BEST_EFFORT: Duration = Duration::from_secs(5);
+
+/// Whether and how the action needs the cluster snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cluster {
+    /// The action fails without it.
+    Required,
+    /// Short budget; without it the action goes on (stop, demote).
+    BestEffort,
+}
+
+/// Whether the action needs the server's facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Facts {
+    /// Not asked.
+    No,
+    /// Asked when the server runs; a failure fails the action.
+    Required,
+    /// Asked when the server runs; a failure leaves them unknown.
+    Optional,
+}
+
+/// The cluster tools of this action.
+pub fn crm(agent: &Agent) -> Crm {
+    Crm {
+        rsc: agent.ctx.instance.resource.clone(),
+        deadline: agent.ctx.deadline,
+        forever_timeout: agent.cfg.crm_attr_timeout,
+    }
+}
+
+/// The facts query, one round trip.
+pub async fn server_facts<W: World>(w: &mut W, agent: &Agent) -> Result<ServerFacts> {
+    let sets = w
+        .query(&facts::facts_sql(agent.version), agent.ctx.deadline)
+        .await?;
+    Ok(facts::parse_facts(&sets)?)
+}
+
+/// The local server, with its facts as asked.
+pub async fn server<W: World>(w: &mut W, agent: &Agent, want: Facts) -> Result<Server> {
+    let Some(pid) = w.postmaster() else {
+        return Ok(Server::Down);
+    };
+    let facts = match want {
+        Facts::No => None,
+        Facts::Required => Some(server_facts(w, agent).await?),
+        Facts::Optional => server_facts(w, agent)
+            .await
+            .inspect_err(|e| tracing::debug!("no facts from the server: {e}"))
+            .ok(),
+    };
+    Ok(Server::Up { pid, facts })
+}
+
+/// The agent's files in tmpdir.
+pub fn tmp_state<W: World>(w: &W, agent: &Agent) -> TmpState {
+    let cfg = &agent.cfg;
+    let mut notes = BTreeMap::new();
+    for name in w.list_dir(&cfg.tmpdir) {
+        if let Some(i) = name
+            .strip_prefix("xlog_note.")
+            .and_then(|n| n.parse::<u32>().ok())
+        {
+            notes.insert(i, w.read_file(&cfg.tmpdir.join(&name)).unwrap_or_default());
+        }
+    }
+    TmpState {
+        lock: w.exists(&lock_file(cfg)),
+        notes,
+        rep_mode: w.read_file(&rep_mode_file(cfg)),
+    }
+}
+
+/// Everything but the server: node name, snapshot, tmpdir.
+pub async fn observe<W: World>(
+    w: &mut W,
+    agent: &Agent,
+    server: Server,
+    cluster: Cluster,
+) -> Result<Observation> {
+    let me = node_name(w, &agent.ctx).await;
+    let crm = crm(agent);
+    let (view, reachable) = match cluster {
+        Cluster::Required => (crm.snapshot(w).await?, true),
+        Cluster::BestEffort => {
+            let mut quick = crm.clone();
+            quick.deadline = (Instant::now() + BEST_EFFORT).min(crm.deadline);
+            match quick.snapshot(w).await {
+                Ok(v) => (v, true),
+                Err(e) => {
+                    tracing::warn!("no cluster snapshot ({e}); stopping anyway");
+                    let empty = ClusterView {
+                        rsc: crm.rsc.clone(),
+                        ..Default::default()
+                    };
+                    (empty, false)
+                }
+            }
+        }
+    };
+    Ok(Observation {
+        me,
+        view,
+        cluster_reachable: reachable,
+        server,
+        tmp: tmp_state(w, agent),
+        probe: agent.ctx.is_probe(),
+        notify: agent.ctx.meta.notify.clone(),
+        version: agent.version.unwrap_or(PgVersion::new(12, 0)),
+    })
+}

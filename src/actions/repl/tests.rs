@@ -1,0 +1,413 @@
+//! Each replication action's whole sequence through the recording fake
+//! (docs/contract.md §5): every crm_* argv, every SQL round trip, every file written.
+
+use std::path::PathBuf;
+
+use crate::actions::{Agent, Ctx};
+use crate::config::Config;
+use crate::exec::RunAs;
+use crate::ocf::{Action, Env, OcfStatus};
+use crate::pg::version::PgVersion;
+use crate::world::fake::{Event, FakeWorld};
+
+const TMP: &str = "/t/tmp";
+const CONF: &str = "/t/data/postgresql.conf";
+
+/// The environment of a 2-node sync clone on node1, plus `extra`.
+fn env(action: Action, extra: &[(&str, &str)]) -> Env {
+    let mut pairs = vec![
+        ("OCF_RESOURCE_INSTANCE", "pgsql"),
+        ("OCF_RESKEY_pgdata", "/t/data"),
+        ("OCF_RESKEY_tmpdir", TMP),
+        ("OCF_RESKEY_rep_mode", "sync"),
+        ("OCF_RESKEY_node_list", "node1 node2"),
+        ("OCF_RESKEY_master_ip", "10.0.0.9"),
+        ("OCF_RESKEY_CRM_meta_promotable", "true"),
+        ("OCF_RESKEY_CRM_meta_on_node", "node1"),
+        ("OCF_RESKEY_CRM_meta_timeout", "60000"),
+    ];
+    if action == Action::Monitor {
+        pairs.push(("OCF_RESKEY_CRM_meta_interval", "10000"));
+    }
+    pairs.extend_from_slice(extra);
+    Env::from_pairs(pairs)
+}
+
+fn agent(action: Action, extra: &[(&str, &str)]) -> Agent {
+    let ctx = Ctx::new(env(action, extra), action);
+    let cfg = Config::from_env(&ctx.env, &ctx.meta).expect("valid test configuration");
+    Agent {
+        ctx,
+        cfg,
+        pgdba: RunAs::lookup("root").expect("root"),
+        version: Some(PgVersion::new(15, 0)),
+    }
+}
+
+/// crm_mon XML: `(node, online, [(attribute, value)])`, promoted nodes.
+type Node<'a> = (&'a str, bool, &'a [(&'a str, &'a str)]);
+
+fn crm_mon(nodes: &[Node], promoted: &[&str]) -> String {
+    let mut x = String::from("<pacemaker-result><nodes>");
+    for (n, online, _) in nodes {
+        x += &format!("<node name=\"{n}\" online=\"{online}\"/>");
+    }
+    x += "</nodes><resources><clone id=\"pgsql-clone\">";
+    for p in promoted {
+        x += &format!("<resource id=\"pgsql\" role=\"Promoted\"><node name=\"{p}\"/></resource>");
+    }
+    x += "</clone></resources><node_attributes>";
+    for (n, _, attrs) in nodes {
+        x += &format!("<node name=\"{n}\">");
+        for (k, v) in attrs.iter() {
+            x += &format!("<attribute name=\"{k}\" value=\"{v}\"/>");
+        }
+        x += "</node>";
+    }
+    x + "</node_attributes></pacemaker-result>"
+}
+
+fn primary_world() -> FakeWorld {
+    let mut w = FakeWorld {
+        postmaster: Some(100),
+        location: "0/5000060".into(),
+        sync_names: "\"node2\"".into(),
+        replication: vec![["node2".into(), "STREAMING".into(), "SYNC".into()]],
+        crm_mon: crm_mon(
+            &[
+                (
+                    "node1",
+                    true,
+                    &[
+                        ("pgsql-status", "PRI"),
+                        ("pgsql-data-status", "LATEST"),
+                        ("master-pgsql", "1000"),
+                    ],
+                ),
+                (
+                    "node2",
+                    true,
+                    &[
+                        ("pgsql-status", "HS:sync"),
+                        ("pgsql-data-status", "STREAMING|SYNC"),
+                        ("master-pgsql", "100"),
+                    ],
+                ),
+            ],
+            &["node1"],
+        ),
+        ..Default::default()
+    };
+    w.files.insert(
+        PathBuf::from(TMP).join("rep_mode.conf"),
+        "synchronous_standby_names = '\"node2\"'\n".into(),
+    );
+    w.files.insert(CONF.into(), "port = 5432\n".into());
+    w
+}
+
+fn run(w: &mut FakeWorld, agent: &Agent) -> crate::error::Result<OcfStatus> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .expect("runtime");
+    rt.block_on(super::run(w, agent))
+}
+
+fn attr(args: &str) -> String {
+    format!("/usr/sbin/crm_attribute {args}")
+}
+
+#[test]
+fn primary_monitor_steady_state_is_one_snapshot_and_one_round_trip() {
+    let mut w = primary_world();
+    let a = agent(Action::Monitor, &[]);
+    assert_eq!(run(&mut w, &a).unwrap(), OcfStatus::RunningPromoted);
+    assert_eq!(
+        w.runs("crm_mon"),
+        vec!["/usr/sbin/crm_mon -1 --output-as=xml"]
+    );
+    assert_eq!(w.queries().len(), 1, "{:?}", w.queries());
+    assert!(w.runs("crm_attribute").is_empty(), "{:?}", w.events);
+    assert!(w.written().is_empty());
+    assert_eq!(w.events.len(), 2, "{:?}", w.events);
+}
+
+#[test]
+fn primary_monitor_names_a_new_sync_standby_and_looks_again() {
+    let mut w = primary_world();
+    w.files.insert(
+        PathBuf::from(TMP).join("rep_mode.conf"),
+        "synchronous_standby_names = ''\n".into(),
+    );
+    w.replication = vec![["node2".into(), "STREAMING".into(), "ASYNC".into()]];
+    w.crm_mon = w
+        .crm_mon
+        .replace("HS:sync", "HS:alone")
+        .replace("STREAMING|SYNC", "DISCONNECT")
+        .replace("\"100\"", "\"-INFINITY\"");
+    let a = agent(Action::Monitor, &[]);
+    // the standby reports SYNC once it is named
+    let status = {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let r = super::run(&mut w, &a).await;
+            (r, ())
+        })
+        .0
+    };
+    assert_eq!(status.unwrap(), OcfStatus::RunningPromoted);
+    assert_eq!(
+        w.runs("crm_attribute"),
+        vec![
+            attr(
+                "--lifetime=forever --node=node2 --name=pgsql-data-status --update=STREAMING|ASYNC"
+            ),
+            attr("--lifetime=reboot --node=node2 --name=pgsql-status --update=HS:async"),
+        ]
+    );
+    let rep_mode = PathBuf::from(TMP).join("rep_mode.conf");
+    assert_eq!(w.written(), vec![rep_mode.clone()]);
+    assert_eq!(
+        w.files[&rep_mode],
+        "synchronous_standby_names = '\"node2\"'\n"
+    );
+    let q = w.queries();
+    assert_eq!(q.len(), 3, "{q:?}");
+    assert_eq!(q[1], "select pg_reload_conf()");
+    assert!(q[2].starts_with("select application_name"));
+    assert!(w
+        .events
+        .contains(&Event::Sleep(std::time::Duration::from_secs(2))));
+}
+
+#[test]
+fn monitor_of_a_stopped_server_calls_no_cluster_tool() {
+    let mut w = primary_world();
+    w.postmaster = None;
+    let a = agent(Action::Monitor, &[]);
+    assert_eq!(run(&mut w, &a).unwrap(), OcfStatus::NotRunning);
+    assert!(w.events.is_empty(), "{:?}", w.events);
+}
+
+#[test]
+fn standby_start_sequence() {
+    let mut w = primary_world();
+    w.postmaster = None;
+    w.in_recovery = true;
+    w.sync_names = String::new();
+    w.crm_mon = crm_mon(&[("node1", true, &[]), ("node2", true, &[])], &["node2"]);
+    let a = agent(Action::Start, &[]);
+    assert_eq!(run(&mut w, &a).unwrap(), OcfStatus::Success);
+    assert_eq!(
+        w.runs("crm_attribute"),
+        vec![
+            attr("--lifetime=reboot --node=node1 --name=pgsql-status --update=STOP"),
+            attr("--lifetime=reboot --node=node1 --name=master-pgsql --update=-INFINITY"),
+            attr("--lifetime=reboot --node=node1 --name=pgsql-status --update=HS:alone"),
+        ]
+    );
+    let t = PathBuf::from(TMP);
+    assert_eq!(
+        w.written(),
+        vec![
+            t.join("rep_mode.conf"),
+            PathBuf::from(CONF),
+            t.join("recovery.conf"),
+            PathBuf::from(CONF),
+            PathBuf::from("/t/data/standby.signal"),
+        ]
+    );
+    assert!(w.files[&t.join("recovery.conf")].contains(
+        "primary_conninfo = 'host=10.0.0.9 port=5432 user=postgres application_name=node1'"
+    ));
+    assert_eq!(w.runs("pg_ctl").len(), 1);
+    assert!(w.runs("pg_ctl")[0].contains(" start"));
+    assert_eq!(
+        w.queries(),
+        vec!["select now();", "show synchronous_standby_names"]
+    );
+}
+
+#[test]
+fn start_with_the_lock_is_refused_before_the_server_starts() {
+    let mut w = primary_world();
+    w.postmaster = None;
+    w.files
+        .insert(PathBuf::from(TMP).join("PGSQL.lock"), String::new());
+    w.crm_mon = crm_mon(&[("node1", true, &[]), ("node2", true, &[])], &["node2"]);
+    let a = agent(Action::Start, &[]);
+    let e = run(&mut w, &a).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "My data may be inconsistent. You have to remove /t/tmp/PGSQL.lock file to force start."
+    );
+    assert!(w.runs("pg_ctl").is_empty());
+}
+
+#[test]
+fn primary_stop_with_no_standby_left_removes_the_lock() {
+    let mut w = primary_world();
+    w.files
+        .insert(PathBuf::from(TMP).join("PGSQL.lock"), String::new());
+    let a = agent(
+        Action::Stop,
+        &[("OCF_RESKEY_CRM_meta_notify_slave_uname", " ")],
+    );
+    assert_eq!(run(&mut w, &a).unwrap(), OcfStatus::Success);
+    assert!(w
+        .events
+        .contains(&Event::Remove(PathBuf::from(TMP).join("PGSQL.lock"))));
+    assert_eq!(
+        w.runs("crm_attribute"),
+        vec![
+            attr("--lifetime=reboot --node=node1 --name=master-pgsql --update=-INFINITY"),
+            attr("--lifetime=reboot --node=node1 --name=pgsql-status --update=STOP"),
+        ]
+    );
+    assert_eq!(w.written(), vec![PathBuf::from(TMP).join("rep_mode.conf")]);
+    assert!(w.runs("pg_ctl")[0].contains("-m fast"));
+}
+
+#[test]
+fn stop_without_a_cluster_stops_postgresql_and_writes_no_attribute() {
+    let mut w = primary_world();
+    w.failing.insert("crm_mon".into());
+    let a = agent(Action::Stop, &[]);
+    assert_eq!(run(&mut w, &a).unwrap(), OcfStatus::Success);
+    assert!(w.runs("crm_attribute").is_empty());
+    assert_eq!(w.postmaster, None);
+}
+
+#[test]
+fn demote_that_cannot_stop_fails_after_fast_and_immediate() {
+    let mut w = primary_world();
+    w.stuck = true;
+    let a = agent(Action::Demote, &[]);
+    let e = run(&mut w, &a).unwrap_err();
+    assert!(e.to_string().contains("did not stop within"), "{e}");
+    let stops = w.runs("pg_ctl");
+    assert!(stops[0].contains("-m fast") && stops[1].contains("-m immediate"));
+    // the wait used the whole deadline, so the UNKNOWN write found no time left (today's
+    // behaviour; the stop budget that leaves room for it is a later change)
+    assert_eq!(
+        w.runs("crm_attribute"),
+        vec![attr(
+            "--lifetime=reboot --node=node1 --name=master-pgsql --update=-INFINITY"
+        )]
+    );
+}
+
+#[test]
+fn promote_sequence() {
+    let mut w = primary_world();
+    w.in_recovery = true;
+    w.crm_mon = crm_mon(
+        &[
+            (
+                "node1",
+                true,
+                &[("pgsql-status", "HS:sync"), ("master-pgsql", "100")],
+            ),
+            (
+                "node2",
+                true,
+                &[("pgsql-status", "STOP"), ("master-pgsql", "-INFINITY")],
+            ),
+        ],
+        &[],
+    );
+    let a = agent(
+        Action::Promote,
+        &[("OCF_RESKEY_replication_slot_name", "pgsql")],
+    );
+    assert_eq!(run(&mut w, &a).unwrap(), OcfStatus::Success);
+    assert_eq!(
+        w.runs("crm_attribute"),
+        vec![
+            attr("--lifetime=forever --node=node2 --name=pgsql-data-status --update=DISCONNECT"),
+            attr("--lifetime=reboot --node=node1 --name=pgsql-master-baseline --update=0000000005000060"),
+            attr("--lifetime=forever --node=node1 --name=pgsql-data-status --update=LATEST"),
+            attr("--lifetime=reboot --node=node1 --name=master-pgsql --update=1000"),
+            attr("--lifetime=reboot --node=node1 --name=pgsql-status --update=PRI"),
+        ]
+    );
+    assert_eq!(w.written(), vec![PathBuf::from(TMP).join("PGSQL.lock")]);
+    assert!(w.runs("pg_ctl")[0].contains(" promote"));
+    let q = w.queries();
+    assert!(q
+        .last()
+        .unwrap()
+        .contains("pg_create_physical_replication_slot('pgsql_node2')"));
+}
+
+#[test]
+fn pre_promote_ban_on_a_newer_standby() {
+    let mut w = primary_world();
+    w.crm_mon = crm_mon(
+        &[
+            (
+                "node1",
+                true,
+                &[("pgsql-master-baseline", "0000000005000060")],
+            ),
+            (
+                "node2",
+                true,
+                &[("pgsql-master-baseline", "0000000005000000")],
+            ),
+            ("node3", true, &[]),
+        ],
+        &[],
+    );
+    let a = agent(
+        Action::Notify,
+        &[
+            ("OCF_RESKEY_node_list", "node1 node2 node3"),
+            ("OCF_RESKEY_CRM_meta_notify_type", "pre"),
+            ("OCF_RESKEY_CRM_meta_notify_operation", "promote"),
+            ("OCF_RESKEY_CRM_meta_notify_promote_uname", "node2"),
+        ],
+    );
+    assert!(run(&mut w, &a).is_err());
+    assert_eq!(
+        w.runs("crm_resource"),
+        vec!["/usr/sbin/crm_resource --ban --resource=pgsql --node=node1 --quiet"]
+    );
+    assert!(w.queries().is_empty());
+}
+
+#[test]
+fn standby_without_a_primary_samples_its_position() {
+    let mut w = primary_world();
+    w.in_recovery = true;
+    w.crm_mon = crm_mon(
+        &[
+            (
+                "node1",
+                true,
+                &[
+                    ("pgsql-data-status", "STREAMING|SYNC"),
+                    ("pgsql-status", "HS:sync"),
+                ],
+            ),
+            ("node2", false, &[]),
+        ],
+        &[],
+    );
+    let a = agent(Action::Monitor, &[]);
+    assert_eq!(run(&mut w, &a).unwrap(), OcfStatus::Success);
+    assert_eq!(
+        w.runs("crm_attribute"),
+        vec![
+            attr("--lifetime=reboot --node=node1 --name=pgsql-status --update=HS:alone"),
+            attr("--lifetime=reboot --node=node1 --name=pgsql-xlog-loc --update=0000000005000060"),
+        ]
+    );
+    assert_eq!(w.written(), vec![PathBuf::from(TMP).join("xlog_note.0")]);
+}

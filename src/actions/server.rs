@@ -1,0 +1,361 @@
+//! The server steps every mode shares (docs/contract.md §4.1, §4.2, §5.6-§5.9): clear
+//! what a crashed server left, prepare the log/socket/stats directories, `pg_ctl start`
+//! and wait for monitor_sql, stop with escalation from fast to immediate, promote and wait
+//! for the primary, and the agent's include lines in postgresql.conf. All through
+//! [`World`], all within the action's deadline.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::{Agent, POLL};
+use crate::config::RepMode;
+use crate::error::{Error, Result};
+use crate::pg::conffile;
+use crate::pg::ctl::{self, StopMode};
+use crate::pg::pidfile::PidFile;
+use crate::replication::Effect;
+use crate::world::{self, World};
+
+/// Removes what a crashed server left that would stop the next start.
+fn clear_leftovers<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
+    let pgdata = &agent.cfg.pgdata;
+    if w.remove_file(&PidFile::path(pgdata))? {
+        tracing::info!("removed stale postmaster.pid");
+    }
+    let label = pgdata.join("backup_label");
+    if agent.cfg.rep_mode == RepMode::None && w.exists(&label) {
+        match agent.version {
+            Some(v) if v.has_exclusive_backup() => {
+                w.remove_file(&label)?;
+                tracing::info!("removed backup_label left by an interrupted exclusive backup");
+            }
+            _ => tracing::warn!(
+                "keeping {}: on PostgreSQL 15 and later it belongs to a restored base backup",
+                label.display()
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// The server log, the socket directory and (before 15) stats_temp_directory.
+fn prepare_dirs<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
+    let cfg = &agent.cfg;
+    if cfg.logfile != Path::new("/dev/null") {
+        if !w.reachable_by_pgdba(&cfg.logfile) {
+            return Err(Error::Permission(format!(
+                "log file {} is in a directory {} cannot enter",
+                cfg.logfile.display(),
+                cfg.pgdba
+            )));
+        }
+        w.ensure_file(&cfg.logfile, 0o640)?;
+        if !w.writable_by_pgdba(&cfg.logfile) {
+            return Err(Error::Permission(format!(
+                "log file {} is not writable by {}",
+                cfg.logfile.display(),
+                cfg.pgdba
+            )));
+        }
+    }
+    if let Some(dir) = &cfg.socketdir {
+        if !w.exists(dir) {
+            w.ensure_dir(dir, 0o2775)?;
+        } else if !w.writable_by_pgdba(dir) {
+            return Err(Error::Permission(format!(
+                "socket directory {} is not writable by {}",
+                dir.display(),
+                cfg.pgdba
+            )));
+        }
+    }
+    if let Some(text) = w.read_file(&cfg.config) {
+        if let Some(stats) = conffile::setting(&text, "stats_temp_directory") {
+            let p = PathBuf::from(&stats);
+            let p = if p.is_absolute() {
+                p
+            } else {
+                cfg.pgdata.join(p)
+            };
+            if !w.exists(&p) {
+                w.ensure_dir(&p, 0o700)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_config<W: World>(w: &W, agent: &Agent) -> Result<String> {
+    let conf = &agent.cfg.config;
+    w.read_file(conf).ok_or_else(|| {
+        Error::io(
+            format!("cannot read {}", conf.display()),
+            std::io::Error::other("unreadable"),
+        )
+    })
+}
+
+/// Adds the agent's include line for `file` to postgresql.conf when missing.
+pub fn ensure_include<W: World>(w: &mut W, agent: &Agent, file: &Path) -> Result<()> {
+    let conf = &agent.cfg.config;
+    if let Some(new) = conffile::with_include(&read_config(w, agent)?, file) {
+        w.replace_file(conf, &new)?;
+        tracing::info!("added include of {} to {}", file.display(), conf.display());
+    }
+    Ok(())
+}
+
+/// Removes the agent's include line for `file` from postgresql.conf when present.
+pub fn remove_include<W: World>(w: &mut W, agent: &Agent, file: &Path) -> Result<()> {
+    let conf = &agent.cfg.config;
+    if let Some(new) = conffile::without_include(&read_config(w, agent)?, file) {
+        w.replace_file(conf, &new)?;
+        tracing::info!(
+            "removed the include of {} from {}",
+            file.display(),
+            conf.display()
+        );
+    }
+    Ok(())
+}
+
+/// Creates tmpdir (mode 700, owned by pgdba); failing that is a permission problem.
+pub fn ensure_tmpdir<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
+    w.ensure_dir(&agent.cfg.tmpdir, 0o700).map_err(|e| {
+        Error::Permission(format!(
+            "tmpdir {} cannot be prepared: {e}",
+            agent.cfg.tmpdir.display()
+        ))
+    })
+}
+
+/// Applies one of the file effects a standby's recovery configuration and rep_mode.conf
+/// consist of (`PrepareTmpdir`, `WriteFile`, `RemoveFile`, `AddInclude`, `RemoveInclude`);
+/// false for any other effect.
+pub fn apply_file_effect<W: World>(w: &mut W, agent: &Agent, e: &Effect) -> Result<bool> {
+    match e {
+        Effect::PrepareTmpdir => ensure_tmpdir(w, agent)?,
+        Effect::WriteFile { path, text } => w.write_file(path, text.as_bytes(), 0o600)?,
+        Effect::RemoveFile(path) => {
+            if w.remove_file(path)? {
+                tracing::debug!("removed {}", path.display());
+            }
+        }
+        Effect::AddInclude(file) => ensure_include(w, agent, file)?,
+        Effect::RemoveInclude(file) => remove_include(w, agent, file)?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// The line of the server log that explains a failed start: the last FATAL or PANIC
+/// line, else the last line.
+fn log_tail<W: World>(w: &W, path: &Path) -> String {
+    if path == Path::new("/dev/null") {
+        return String::new();
+    }
+    let Some(text) = w.read_file(path) else {
+        return String::new();
+    };
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines
+        .iter()
+        .rev()
+        .find(|l| l.contains("FATAL:") || l.contains("PANIC:"))
+        .or(lines.last())
+        .map(|l| format!("; server log: {l}"))
+        .unwrap_or_default()
+}
+
+/// Connects afresh and runs monitor_sql once, before `deadline`.
+pub async fn check_sql<W: World>(w: &mut W, agent: &Agent, deadline: Instant) -> Result<()> {
+    w.disconnect();
+    w.query(&agent.cfg.monitor_sql, deadline).await?;
+    Ok(())
+}
+
+/// Launches the server with pg_ctl and waits until monitor_sql succeeds.
+async fn launch_and_wait<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
+    let cfg = &agent.cfg;
+    let t0 = Instant::now();
+    let spec = ctl::start(cfg, &agent.pgdba);
+    tracing::info!("starting PostgreSQL: {}", spec.display());
+    world::run_ok(w, &spec, agent.ctx.deadline).await?;
+    let mut last_err = String::from("no answer yet");
+    loop {
+        if w.postmaster().is_some() {
+            let attempt = (Instant::now() + Duration::from_secs(5)).min(agent.ctx.deadline);
+            match check_sql(w, agent, attempt).await {
+                Ok(()) => {
+                    tracing::info!("PostgreSQL started in {:.1}s", t0.elapsed().as_secs_f64());
+                    return Ok(());
+                }
+                Err(Error::Pg(e)) if e.is_transient() => last_err = e.to_string(),
+                Err(e) => return Err(e),
+            }
+        } else if t0.elapsed() > Duration::from_secs(2) {
+            return Err(Error::Failed(format!(
+                "PostgreSQL exited during start{}",
+                log_tail(w, &cfg.logfile)
+            )));
+        }
+        if Instant::now() + POLL >= agent.ctx.deadline {
+            return Err(Error::Failed(format!(
+                "PostgreSQL did not accept connections within {:.0}s: {last_err}",
+                t0.elapsed().as_secs_f64()
+            )));
+        }
+        w.sleep(POLL).await;
+    }
+}
+
+/// Clears leftovers, prepares directories, launches and waits (the part of start every
+/// mode shares once its configuration files are written).
+pub async fn prepare_and_launch<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
+    clear_leftovers(w, agent)?;
+    prepare_dirs(w, agent)?;
+    launch_and_wait(w, agent).await
+}
+
+/// How long to give a fast shutdown: the configured delay, but never so long that the
+/// immediate shutdown has no time left before the operation times out.
+pub fn escalation_delay(configured: Duration, op_timeout: Duration) -> Duration {
+    let cap = op_timeout.saturating_sub(Duration::from_secs(10));
+    let cap = if cap.is_zero() { op_timeout / 2 } else { cap };
+    configured.min(cap)
+}
+
+/// Waits until the postmaster is gone or `until` passes; true when gone.
+async fn wait_gone<W: World>(w: &mut W, until: Instant) -> bool {
+    loop {
+        if w.postmaster().is_none() {
+            return true;
+        }
+        if Instant::now() >= until {
+            return false;
+        }
+        w.sleep(POLL.min(until.saturating_duration_since(Instant::now())))
+            .await;
+    }
+}
+
+async fn request_stop<W: World>(w: &mut W, agent: &Agent, mode: StopMode) {
+    let spec = ctl::stop(&agent.cfg, &agent.pgdba, mode);
+    let limit = (Instant::now() + Duration::from_secs(10)).min(agent.ctx.deadline);
+    match w.run(&spec, limit).await {
+        Ok(out) if out.success() => tracing::info!("{mode} shutdown requested", mode = mode.name()),
+        // the server may have gone between our check and pg_ctl's: the wait decides
+        Ok(out) => tracing::warn!(
+            "pg_ctl stop -m {} returned {}: {}",
+            mode.name(),
+            out.status,
+            out.stderr.trim()
+        ),
+        Err(e) => tracing::warn!("{e}"),
+    }
+}
+
+/// Stops the server of pgdata; `standby` selects stop_escalate_in_slave.
+pub async fn stop_server<W: World>(w: &mut W, agent: &Agent, standby: bool) -> Result<()> {
+    let pgdata = &agent.cfg.pgdata;
+    w.disconnect();
+    let Some(pid) = w.postmaster() else {
+        if w.remove_file(&PidFile::path(pgdata))? {
+            tracing::info!("removed stale postmaster.pid");
+        }
+        tracing::info!("PostgreSQL is already stopped");
+        return Ok(());
+    };
+    let t0 = Instant::now();
+    let delay = escalation_delay(agent.cfg.escalate_after(standby), agent.ctx.timeout);
+    request_stop(w, agent, StopMode::Fast).await;
+    if !wait_gone(w, (t0 + delay).min(agent.ctx.deadline)).await {
+        tracing::warn!(
+            "PostgreSQL (pid {pid}) still running {:.1}s after fast shutdown; escalating to immediate",
+            t0.elapsed().as_secs_f64()
+        );
+        request_stop(w, agent, StopMode::Immediate).await;
+        if !wait_gone(w, agent.ctx.deadline).await {
+            let state = if w.process_stopped(pid) {
+                " (the process is stopped by a signal and cannot react)"
+            } else {
+                ""
+            };
+            return Err(Error::Failed(format!(
+                "PostgreSQL (pid {pid}) did not stop within {:.0}s after fast and immediate shutdown requests{state}",
+                t0.elapsed().as_secs_f64()
+            )));
+        }
+    }
+    w.remove_file(&PidFile::path(pgdata))?;
+    tracing::info!("PostgreSQL stopped in {:.1}s", t0.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// `pg_ctl promote` (at most 30 s).
+pub async fn promote<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
+    let limit = (Instant::now() + Duration::from_secs(30)).min(agent.ctx.deadline);
+    world::run_ok(w, &ctl::promote(&agent.cfg, &agent.pgdba), limit).await?;
+    tracing::info!("promote requested");
+    Ok(())
+}
+
+/// Waits until the server answers as a primary, or the deadline passes.
+pub async fn wait_primary<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
+    let deadline = agent.ctx.deadline;
+    let t0 = Instant::now();
+    loop {
+        w.disconnect();
+        let last = match w.query(crate::pg::queries::IS_IN_RECOVERY, deadline).await {
+            Ok(sets) => match sets.first().and_then(|s| s.first()).and_then(|r| r.first()) {
+                Some(Some(v)) if v == "f" => {
+                    tracing::info!(
+                        "PostgreSQL is primary after {:.1}s",
+                        t0.elapsed().as_secs_f64()
+                    );
+                    return Ok(());
+                }
+                _ => "still in recovery".to_string(),
+            },
+            Err(e) => e.to_string(),
+        };
+        if w.postmaster().is_none() {
+            return Err(Error::Failed(
+                "PostgreSQL exited while being promoted".into(),
+            ));
+        }
+        if Instant::now() + POLL >= deadline {
+            return Err(Error::Failed(format!(
+                "PostgreSQL did not become primary within {:.0}s: {last}",
+                t0.elapsed().as_secs_f64()
+            )));
+        }
+        w.sleep(POLL).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escalation_is_capped_below_the_timeout() {
+        let s = Duration::from_secs;
+        let table = [
+            (s(90), s(120), s(90)),
+            (s(90), s(60), s(50)),
+            (s(5), s(60), s(5)),
+            (s(90), s(8), s(4)),
+            (s(0), s(60), s(0)),
+        ];
+        for (configured, timeout, want) in table {
+            assert_eq!(
+                escalation_delay(configured, timeout),
+                want,
+                "{configured:?} {timeout:?}"
+            );
+        }
+    }
+}

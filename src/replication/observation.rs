@@ -1,0 +1,93 @@
+//! What a replication action observed before deciding (docs/contract.md §5): the cluster
+//! snapshot, the local server and its facts, and the agent's files in tmpdir, gathered
+//! once by `actions::repl::observe`. Also where the agent's files live.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::ClusterView;
+use crate::config::Config;
+use crate::ocf::NotifyInfo;
+use crate::pg::facts::ServerFacts;
+use crate::pg::version::PgVersion;
+
+/// The local server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Server {
+    /// No live postmaster of pgdata.
+    Down,
+    /// A live postmaster; its facts when it answered the facts query.
+    Up {
+        /// The postmaster's pid.
+        pid: i32,
+        /// What it answered (`None`: not asked, or it did not answer).
+        facts: Option<ServerFacts>,
+    },
+}
+
+impl Server {
+    /// Is a postmaster alive?
+    pub fn running(&self) -> bool {
+        matches!(self, Server::Up { .. })
+    }
+
+    /// The facts, when the server answered.
+    pub fn facts(&self) -> Option<&ServerFacts> {
+        match self {
+            Server::Up { facts, .. } => facts.as_ref(),
+            Server::Down => None,
+        }
+    }
+
+    /// Running and answering as a primary.
+    pub fn primary(&self) -> bool {
+        self.facts().is_some_and(|f| !f.in_recovery)
+    }
+}
+
+/// The agent's files in tmpdir.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TmpState {
+    /// PGSQL.lock exists.
+    pub lock: bool,
+    /// `xlog_note.N` by N.
+    pub notes: BTreeMap<u32, String>,
+    /// The text of rep_mode.conf, when it exists.
+    pub rep_mode: Option<String>,
+}
+
+/// Everything one replication action decides from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    /// This node's name, lowercased.
+    pub me: String,
+    /// The cluster snapshot (empty when it could not be taken).
+    pub view: ClusterView,
+    /// False when stop or demote went on without a snapshot.
+    pub cluster_reachable: bool,
+    /// The local server.
+    pub server: Server,
+    /// tmpdir.
+    pub tmp: TmpState,
+    /// This monitor is a probe.
+    pub probe: bool,
+    /// Pacemaker's notification and membership lists.
+    pub notify: NotifyInfo,
+    /// The server's major version (PG_VERSION; 12 when unknown).
+    pub version: PgVersion,
+}
+
+/// `<tmpdir>/PGSQL.lock`, PG-REX's start-prohibition flag.
+pub fn lock_file(cfg: &Config) -> PathBuf {
+    cfg.tmpdir.join("PGSQL.lock")
+}
+
+/// `<tmpdir>/rep_mode.conf`.
+pub fn rep_mode_file(cfg: &Config) -> PathBuf {
+    cfg.tmpdir.join("rep_mode.conf")
+}
+
+/// `<tmpdir>/xlog_note.<i>`.
+pub fn note_file(cfg: &Config, i: u32) -> PathBuf {
+    cfg.tmpdir.join(format!("xlog_note.{i}"))
+}

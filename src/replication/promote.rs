@@ -1,0 +1,78 @@
+//! promote (docs/contract.md §5.9): mark every other node DISCONNECT / -INFINITY, create
+//! PGSQL.lock, record the master-baseline, promote (pg_ctl promote, or a restart without
+//! the standby marker with restart_on_promote), wait for the primary, create the slots,
+//! then LATEST / 1000 / PRI.
+
+use super::observation::{lock_file, note_file};
+use super::{
+    Attr, Decision, Effect, Observation, OnFail, Outcome, Plan, CAN_NOT_PROMOTE, PROMOTE_ME,
+};
+use crate::config::Config;
+use crate::ocf::OcfStatus;
+use crate::pg::conffile::slot_name;
+
+/// Decides promote.
+pub fn decide(cfg: &Config, obs: &Observation) -> Decision {
+    let mut p = Plan::new(&obs.me, obs.view.clone());
+    let Some(facts) = obs.server.facts() else {
+        return p.finish(Outcome::Failed("PostgreSQL is not running".into()));
+    };
+    if !facts.in_recovery {
+        p.note(
+            tracing::Level::INFO,
+            "PostgreSQL is already primary; nothing to promote",
+        );
+        return p.finish(Outcome::Status(OcfStatus::Success));
+    }
+    let Some(baseline) = facts.location else {
+        return p.finish(Outcome::Failed(
+            "the standby reports no WAL position to record as master-baseline".into(),
+        ));
+    };
+    let me = obs.me.clone();
+    for i in obs.tmp.notes.keys() {
+        p.push(Effect::RemoveFile(note_file(cfg, *i)));
+    }
+    for other in cfg.node_list.iter().filter(|n| **n != me) {
+        p.set(other, Attr::DataStatus, "DISCONNECT");
+        p.set(other, Attr::Score, CAN_NOT_PROMOTE);
+    }
+    p.push(Effect::WriteFile {
+        path: lock_file(cfg),
+        text: String::new(),
+    });
+    p.note(
+        tracing::Level::INFO,
+        format!("my master baseline: {baseline}"),
+    );
+    p.set(&me, Attr::MasterBaseline, &baseline.to_string());
+    if cfg.restart_on_promote {
+        p.note(
+            tracing::Level::INFO,
+            "promoting by restart (restart_on_promote)",
+        );
+        p.push(Effect::StopServer { standby: true });
+        p.push(Effect::RemoveFile(cfg.pgdata.join("standby.signal")));
+        p.push(Effect::RemoveFile(cfg.pgdata.join("recovery.conf")));
+        let stopped = p.set_change(&me, Attr::Status, "STOP");
+        p.push_with(
+            Effect::LaunchServer,
+            OnFail::AbortAfter(stopped.into_iter().map(Effect::AttrIfServerDown).collect()),
+        );
+    } else {
+        p.push(Effect::PromoteServer);
+    }
+    p.push(Effect::WaitPrimary);
+    if !cfg.replication_slot_name.is_empty() {
+        for other in cfg.node_list.iter().filter(|n| **n != me) {
+            p.push(Effect::CreateSlot(slot_name(
+                &cfg.replication_slot_name,
+                other,
+            )));
+        }
+    }
+    p.set(&me, Attr::DataStatus, "LATEST");
+    p.set(&me, Attr::Score, PROMOTE_ME);
+    p.set(&me, Attr::Status, "PRI");
+    p.finish(Outcome::Status(OcfStatus::Success))
+}

@@ -1,0 +1,113 @@
+//! start of the promotable clone (docs/contract.md §5.6), and the recovery configuration
+//! every standby start writes (§6): always comes up as a hot standby, refused while
+//! PGSQL.lock exists or while the server already runs as a primary.
+
+use super::observation::{lock_file, note_file, rep_mode_file};
+use super::{control, Attr, Decision, Effect, Observation, Outcome, Plan, CAN_NOT_PROMOTE};
+use crate::config::{Config, RepMode};
+use crate::ocf::OcfStatus;
+use crate::pg::conffile::{self, Recovery};
+use crate::pg::version::PgVersion;
+
+/// The reason start gives while PGSQL.lock exists (PG-REX tools and operators know it).
+pub fn lock_reason(cfg: &Config) -> String {
+    format!(
+        "My data may be inconsistent. You have to remove {} file to force start.",
+        lock_file(cfg).display()
+    )
+}
+
+/// The steps that write a standby's recovery configuration following master_ip, as
+/// node `me`: `<tmpdir>/recovery.conf` included from postgresql.conf plus
+/// `standby.signal` (12+), else `<pgdata>/recovery.conf` with standby_mode.
+pub fn recovery_steps(cfg: &Config, version: PgVersion, me: &str) -> Vec<Effect> {
+    let rec = Recovery {
+        master_ip: cfg.master_ip.clone(),
+        port: cfg.pgport,
+        repuser: cfg.repuser.clone(),
+        application_name: me.to_string(),
+        conninfo_opt: cfg.primary_conninfo_opt.clone(),
+        restore_command: cfg.restore_command.clone(),
+        archive_cleanup_command: cfg.archive_cleanup_command.clone(),
+        recovery_end_command: cfg.recovery_end_command.clone(),
+        slot_name: (!cfg.replication_slot_name.is_empty())
+            .then(|| conffile::slot_name(&cfg.replication_slot_name, me)),
+    };
+    let text = rec.render(version);
+    let mut steps = vec![Effect::PrepareTmpdir];
+    if version.uses_standby_signal() {
+        let file = cfg.tmpdir.join("recovery.conf");
+        steps.push(Effect::WriteFile {
+            path: file.clone(),
+            text,
+        });
+        steps.push(Effect::AddInclude(file));
+        steps.push(Effect::WriteFile {
+            path: cfg.pgdata.join("standby.signal"),
+            text: String::new(),
+        });
+    } else {
+        steps.push(Effect::WriteFile {
+            path: cfg.pgdata.join("recovery.conf"),
+            text,
+        });
+    }
+    steps
+}
+
+/// rep_mode.conf naming `standby` (sync mode only: nothing in async).
+pub fn rep_mode_steps(cfg: &Config, standby: Option<&str>) -> Vec<Effect> {
+    if cfg.rep_mode != RepMode::Sync {
+        return Vec::new();
+    }
+    vec![
+        Effect::PrepareTmpdir,
+        Effect::WriteFile {
+            path: rep_mode_file(cfg),
+            text: control::rep_mode_conf(standby, &cfg.external_standby_node_list),
+        },
+    ]
+}
+
+/// Decides start.
+pub fn decide(cfg: &Config, obs: &Observation) -> Decision {
+    let mut p = Plan::new(&obs.me, obs.view.clone());
+    if obs.server.primary() {
+        return p.finish(Outcome::Failed(
+            "PostgreSQL is already running as a primary here; it cannot be started as a standby"
+                .into(),
+        ));
+    }
+    let me = obs.me.clone();
+    p.set(&me, Attr::Status, "STOP");
+    p.delete(&me, Attr::MasterBaseline);
+    p.set(&me, Attr::Score, CAN_NOT_PROMOTE);
+    for i in obs.tmp.notes.keys() {
+        p.push(Effect::RemoveFile(note_file(cfg, *i)));
+    }
+    p.push(Effect::PrepareTmpdir);
+    let rep_mode = rep_mode_file(cfg);
+    if cfg.rep_mode == RepMode::Sync {
+        for e in rep_mode_steps(cfg, None) {
+            p.push(e);
+        }
+        p.push(Effect::AddInclude(rep_mode));
+    } else {
+        p.push(Effect::RemoveInclude(rep_mode));
+    }
+    for e in recovery_steps(cfg, obs.version, &me) {
+        p.push(e);
+    }
+    p.delete(&me, Attr::XlogLoc);
+    if obs.tmp.lock {
+        return p.finish(Outcome::Failed(lock_reason(cfg)));
+    }
+    if !obs.server.running() {
+        p.push(Effect::LaunchServer);
+    }
+    p.push(Effect::CheckSyncStandbyNames {
+        expected: String::new(),
+    });
+    p.set(&me, Attr::Status, "HS:alone");
+    p.finish(Outcome::Status(OcfStatus::Success))
+}

@@ -1,0 +1,79 @@
+//! stop and demote of the promotable clone (docs/contract.md §5.7, §5.8): record STOP (or
+//! UNKNOWN when PostgreSQL will not stop), attribute writes best-effort, and PGSQL.lock
+//! removed only when a primary stops while no standby instance exists anywhere.
+
+use super::observation::lock_file;
+use super::start::rep_mode_steps;
+use super::{Attr, Decision, Effect, Observation, OnFail, Outcome, Plan, CAN_NOT_PROMOTE};
+use crate::config::Config;
+use crate::ocf::OcfStatus;
+
+fn best_effort_plan(obs: &Observation) -> Plan {
+    let mut p = Plan::new(&obs.me, obs.view.clone());
+    p.attr_on_fail = OnFail::Warn;
+    if !obs.cluster_reachable {
+        p.note(
+            tracing::Level::WARN,
+            "no cluster snapshot; stopping anyway without recording attributes",
+        );
+    }
+    p
+}
+
+/// The stop of the server, with UNKNOWN recorded when it fails, and the lock rule.
+fn stop_server(p: &mut Plan, cfg: &Config, obs: &Observation, primary: bool) {
+    let unknown = p.set_change(&obs.me.clone(), Attr::Status, "UNKNOWN");
+    p.push_with(
+        Effect::StopServer { standby: !primary },
+        OnFail::AbortAfter(unknown.into_iter().map(Effect::Attr).collect()),
+    );
+    let n = &obs.notify;
+    if primary && n.unpromoted_given && n.unpromoted.is_empty() && obs.tmp.lock {
+        p.note(
+            tracing::Level::INFO,
+            format!(
+                "removing {}: no standby was running",
+                lock_file(cfg).display()
+            ),
+        );
+        p.push(Effect::RemoveFile(lock_file(cfg)));
+    }
+}
+
+/// Decides stop.
+pub fn decide_stop(cfg: &Config, obs: &Observation) -> Decision {
+    let mut p = best_effort_plan(obs);
+    let me = obs.me.clone();
+    p.set(&me, Attr::Score, CAN_NOT_PROMOTE);
+    p.delete(&me, Attr::XlogLoc);
+    if !obs.server.running() {
+        p.note(tracing::Level::INFO, "PostgreSQL is already stopped");
+        p.set(&me, Attr::Status, "STOP");
+        return p.finish(Outcome::Status(OcfStatus::Success));
+    }
+    stop_server(&mut p, cfg, obs, obs.server.primary());
+    p.set(&me, Attr::Status, "STOP");
+    for e in rep_mode_steps(cfg, None) {
+        p.push(e);
+    }
+    p.delete(&me, Attr::MasterBaseline);
+    p.finish(Outcome::Status(OcfStatus::Success))
+}
+
+/// Decides demote.
+pub fn decide_demote(cfg: &Config, obs: &Observation) -> Decision {
+    let mut p = best_effort_plan(obs);
+    let me = obs.me.clone();
+    p.set(&me, Attr::Score, CAN_NOT_PROMOTE);
+    p.delete(&me, Attr::MasterBaseline);
+    if obs.server.running() {
+        stop_server(&mut p, cfg, obs, true);
+    } else {
+        p.note(
+            tracing::Level::INFO,
+            "PostgreSQL is already stopped on demote",
+        );
+    }
+    p.set(&me, Attr::Status, "STOP");
+    p.finish(Outcome::Status(OcfStatus::Success))
+}

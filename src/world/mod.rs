@@ -1,0 +1,210 @@
+//! The seam between the agent and the outside world (docs/contract.md §8): every child
+//! process, every SQL round trip, every file the agent reads or writes and every pause goes
+//! through [`World`]. The binary has one implementation, [`RealWorld`]; unit tests pass a
+//! recording fake (`world::fake`) to check an action's whole sequence without root,
+//! Pacemaker or PostgreSQL.
+
+#[cfg(test)]
+pub mod fake;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tokio::time::Instant;
+use tokio_postgres::Client;
+
+use crate::error::Result;
+use crate::exec::{CommandSpec, ExecError, Output, RunAs};
+use crate::fsutil;
+use crate::pg::sql::{self, Target};
+use crate::pg::{pidfile, PgError};
+
+/// The rows of one statement, each column as text (NULL as `None`).
+pub type Rows = Vec<Vec<Option<String>>>;
+
+/// Everything an action does outside its own memory.
+#[allow(async_fn_in_trait)]
+pub trait World {
+    /// Runs one child process to completion or until `deadline`.
+    async fn run(&mut self, spec: &CommandSpec, deadline: Instant) -> Result<Output, ExecError>;
+    /// One round trip of SQL text (one or more statements) on the agent's connection,
+    /// connecting first when there is none; one [`Rows`] per statement.
+    async fn query(&mut self, sql: &str, deadline: Instant) -> Result<Vec<Rows>, PgError>;
+    /// Closes the connection (the server is about to stop, restart or change role).
+    fn disconnect(&mut self);
+    /// The pid of the live postmaster of pgdata, if there is one.
+    fn postmaster(&self) -> Option<i32>;
+    /// Is process `pid` stopped by a signal (and so unable to react)?
+    fn process_stopped(&self, pid: i32) -> bool;
+    /// The text of a file, `None` when it cannot be read.
+    fn read_file(&self, path: &Path) -> Option<String>;
+    /// The names of the entries of a directory (empty when it cannot be read).
+    fn list_dir(&self, dir: &Path) -> Vec<String>;
+    /// Does `path` exist?
+    fn exists(&self, path: &Path) -> bool;
+    /// Writes a file atomically, owned by pgdba, with `mode`.
+    fn write_file(&mut self, path: &Path, contents: &[u8], mode: u32) -> Result<()>;
+    /// Rewrites a file the operator owns (postgresql.conf), keeping its owner and mode.
+    fn replace_file(&mut self, path: &Path, text: &str) -> Result<()>;
+    /// Removes a file; true when there was one.
+    fn remove_file(&mut self, path: &Path) -> Result<bool>;
+    /// Makes sure a directory exists, owned by pgdba with `mode`.
+    fn ensure_dir(&mut self, path: &Path, mode: u32) -> Result<()>;
+    /// Creates an empty file owned by pgdba when it does not exist (the server log).
+    fn ensure_file(&mut self, path: &Path, mode: u32) -> Result<()>;
+    /// Could pgdba write to `path`?
+    fn writable_by_pgdba(&self, path: &Path) -> bool;
+    /// Could pgdba reach (traverse to) `path`?
+    fn reachable_by_pgdba(&self, path: &Path) -> bool;
+    /// Waits `d`.
+    async fn sleep(&mut self, d: Duration);
+}
+
+/// How the real world reaches the server; called at each connect, since the socket
+/// directory may come from postmaster.pid.
+pub type TargetFn = Box<dyn Fn() -> Target>;
+
+/// The real world of one invocation.
+pub struct RealWorld {
+    pgdata: PathBuf,
+    /// Owner of the files the agent writes (`None`: leave ownership as created).
+    pgdba: Option<RunAs>,
+    /// `None`: no SQL in this world (a stop with an unusable configuration).
+    target: Option<TargetFn>,
+    client: Option<Client>,
+}
+
+impl RealWorld {
+    /// A world for the server of `pgdata`, run by `pgdba`, reached through `target`.
+    pub fn new(pgdata: PathBuf, pgdba: Option<RunAs>, target: Option<TargetFn>) -> RealWorld {
+        RealWorld {
+            pgdata,
+            pgdba,
+            target,
+            client: None,
+        }
+    }
+}
+
+impl RealWorld {
+    fn owner(&self) -> Result<&RunAs> {
+        self.pgdba
+            .as_ref()
+            .ok_or_else(|| crate::error::Error::Failed("no PostgreSQL owner known".into()))
+    }
+}
+
+impl World for RealWorld {
+    async fn run(&mut self, spec: &CommandSpec, deadline: Instant) -> Result<Output, ExecError> {
+        spec.run(deadline).await
+    }
+
+    async fn query(&mut self, text: &str, deadline: Instant) -> Result<Vec<Rows>, PgError> {
+        if self.client.is_none() {
+            let Some(target) = &self.target else {
+                return Err(PgError::Other {
+                    target: "-".into(),
+                    detail: "no connection settings".into(),
+                });
+            };
+            self.client = Some(sql::connect(&target(), deadline).await?);
+        }
+        let Some(client) = self.client.as_ref() else {
+            return Ok(Vec::new());
+        };
+        let res = sql::result_sets(client, text, deadline).await;
+        if res.is_err() {
+            // the next round trip starts on a fresh connection
+            self.client = None;
+        }
+        res
+    }
+
+    fn disconnect(&mut self) {
+        self.client = None;
+    }
+
+    fn postmaster(&self) -> Option<i32> {
+        pidfile::live_postmaster(&self.pgdata)
+    }
+
+    fn process_stopped(&self, pid: i32) -> bool {
+        matches!(
+            pidfile::proc_state(pid),
+            pidfile::ProcState::Alive { stopped: true }
+        )
+    }
+
+    fn read_file(&self, path: &Path) -> Option<String> {
+        std::fs::read_to_string(path).ok()
+    }
+
+    fn list_dir(&self, dir: &Path) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn exists(&self, path: &Path) -> bool {
+        path.exists()
+    }
+
+    fn write_file(&mut self, path: &Path, contents: &[u8], mode: u32) -> Result<()> {
+        fsutil::write_atomic(path, contents, self.pgdba.as_ref(), mode)
+    }
+
+    fn replace_file(&mut self, path: &Path, text: &str) -> Result<()> {
+        fsutil::rewrite_keeping_owner(path, text)
+    }
+
+    fn remove_file(&mut self, path: &Path) -> Result<bool> {
+        fsutil::remove_if_exists(path)
+    }
+
+    fn ensure_dir(&mut self, path: &Path, mode: u32) -> Result<()> {
+        fsutil::ensure_dir(path, self.owner()?, mode)
+    }
+
+    fn ensure_file(&mut self, path: &Path, mode: u32) -> Result<()> {
+        fsutil::ensure_file(path, self.owner()?, mode)
+    }
+
+    fn writable_by_pgdba(&self, path: &Path) -> bool {
+        self.pgdba
+            .as_ref()
+            .is_some_and(|o| fsutil::writable_by(path, o))
+    }
+
+    fn reachable_by_pgdba(&self, path: &Path) -> bool {
+        self.pgdba
+            .as_ref()
+            .is_some_and(|o| fsutil::reachable_by(path, o))
+    }
+
+    async fn sleep(&mut self, d: Duration) {
+        tokio::time::sleep(d).await;
+    }
+}
+
+/// Runs `spec` through `w`; a non-zero exit becomes [`ExecError::Failed`] with the
+/// child's stderr.
+pub async fn run_ok<W: World>(
+    w: &mut W,
+    spec: &CommandSpec,
+    deadline: Instant,
+) -> Result<Output, ExecError> {
+    let out = w.run(spec, deadline).await?;
+    if out.success() {
+        Ok(out)
+    } else {
+        Err(ExecError::Failed {
+            program: spec.program.display().to_string(),
+            status: out.status.to_string(),
+            stderr: out.stderr.trim().to_string(),
+        })
+    }
+}
