@@ -23,6 +23,7 @@ use config::Config;
 use error::{Error, Result};
 use ocf::{Action, Env, OcfStatus};
 
+/// The usage line printed for a missing or unknown action.
 pub const USAGE: &str =
     "usage: pgsql {start|stop|status|monitor|promote|demote|notify|meta-data|validate-all|methods}";
 
@@ -74,8 +75,9 @@ fn print_stdout(text: &str) -> OcfStatus {
 /// Logs the error once, prints the exit reason and returns its code.
 fn report(ctx: &Ctx, e: &Error) -> OcfStatus {
     let status = e.status();
-    tracing::error!("{} failed: {e}", ctx.action);
-    eprintln!("{}", ocf::exit_reason_line(&ctx.env, &e.to_string()));
+    let text = error::chain(e);
+    tracing::error!("{} failed: {text}", ctx.action);
+    eprintln!("{}", ocf::exit_reason_line(&ctx.env, &text));
     status
 }
 
@@ -85,18 +87,21 @@ fn report(ctx: &Ctx, e: &Error) -> OcfStatus {
 async fn on_invalid(ctx: &Ctx, e: Error) -> Result<OcfStatus> {
     match ctx.action {
         Action::Stop => {
-            tracing::error!("stop: configuration is invalid ({e}); reporting stopped");
+            tracing::error!(
+                "stop: configuration is invalid ({}); reporting stopped",
+                error::chain(&e)
+            );
             if matches!(ctx.env.reskey("rep_mode"), Some("async") | Some("sync")) {
                 let mut w = world::RealWorld::new(std::path::PathBuf::new(), None, None);
                 if let Err(e) = actions::repl::mark_unknown(&mut w, ctx).await {
-                    tracing::warn!("cannot record UNKNOWN status: {e}");
+                    tracing::warn!("cannot record UNKNOWN status: {}", error::chain(&e));
                 }
             }
             Ok(OcfStatus::Success)
         }
         Action::Monitor | Action::Status => {
             if ctx.is_probe() {
-                tracing::debug!("probe: {e}");
+                tracing::debug!("probe: {}", error::chain(&e));
             } else {
                 report(ctx, &e);
             }

@@ -26,19 +26,26 @@ pub const POLL: Duration = Duration::from_millis(200);
 /// The invocation: who called us for what, and until when.
 #[derive(Debug, Clone)]
 pub struct Ctx {
+    /// The environment the agent was called with.
     pub env: Env,
+    /// The action.
     pub action: Action,
+    /// The resource instance (`OCF_RESOURCE_INSTANCE`).
     pub instance: Instance,
+    /// Pacemaker's meta attributes.
     pub meta: Meta,
+    /// `OCF_CHECK_LEVEL` (0 when unset).
     pub check_level: u32,
     /// The operation timeout (Pacemaker's, or the meta-data default).
     pub timeout: Duration,
+    /// When the action began.
     pub started: Instant,
     /// When the action must have answered: the timeout less a safety margin.
     pub deadline: Instant,
 }
 
 impl Ctx {
+    /// The invocation of `action` with `env`; the deadline starts now.
     pub fn new(env: Env, action: Action) -> Ctx {
         let meta = Meta::from_env(&env);
         let timeout = meta
@@ -62,6 +69,7 @@ impl Ctx {
         }
     }
 
+    /// A monitor without an interval: Pacemaker's probe.
     pub fn is_probe(&self) -> bool {
         self.action == Action::Monitor && self.meta.is_probe()
     }
@@ -75,9 +83,13 @@ impl Ctx {
 /// A validated invocation, ready to act.
 #[derive(Debug, Clone)]
 pub struct Agent {
+    /// The invocation.
     pub ctx: Ctx,
+    /// The validated parameters.
     pub cfg: Config,
+    /// The PostgreSQL owner.
     pub pgdba: RunAs,
+    /// The data directory's PG_VERSION, when readable.
     pub version: Option<PgVersion>,
 }
 

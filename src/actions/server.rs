@@ -125,8 +125,9 @@ pub fn remove_include<W: World>(w: &mut W, agent: &Agent, file: &Path) -> Result
 pub fn ensure_tmpdir<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
     w.ensure_dir(&agent.cfg.tmpdir, 0o700).map_err(|e| {
         Error::Permission(format!(
-            "tmpdir {} cannot be prepared: {e}",
-            agent.cfg.tmpdir.display()
+            "tmpdir {} cannot be prepared: {}",
+            agent.cfg.tmpdir.display(),
+            crate::error::chain(&e)
         ))
     })
 }

@@ -10,12 +10,35 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::exec::{CommandSpec, ExecError};
 use crate::replication::{AttrChange, ClusterView};
 use crate::world::{self, World};
 
 const SBIN: &str = "/usr/sbin";
+
+/// Why a cluster tool call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    /// Every try failed until the deadline; the last failure is the source.
+    #[error("{program} kept failing until the operation timeout")]
+    Tool {
+        /// The tool.
+        program: String,
+        /// The last failure.
+        #[source]
+        source: ExecError,
+    },
+    /// The deadline left no time for a try.
+    #[error("no time left to run {program}")]
+    NoTime {
+        /// The tool's command line.
+        program: String,
+    },
+    /// crm_mon or cibadmin printed something we cannot read.
+    #[error(transparent)]
+    Snapshot(#[from] snapshot::SnapshotError),
+}
 
 /// Access to the cluster tools for one action.
 #[derive(Debug, Clone)]
@@ -59,23 +82,28 @@ impl Crm {
             w.sleep(Duration::from_secs(1)).await;
         }
         Err(match last {
-            Some(e) => Error::Failed(format!("giving up before the operation timeout: {e}")),
-            None => Error::Failed(format!("no time left to run {}", spec.display())),
-        })
+            Some(source) => ClusterError::Tool {
+                program: spec.program.display().to_string(),
+                source,
+            },
+            None => ClusterError::NoTime {
+                program: spec.display(),
+            },
+        }
+        .into())
     }
 
     /// The cluster as crm_mon sees it now.
     pub async fn snapshot<W: World>(&self, w: &mut W) -> Result<ClusterView> {
         let spec = tool("crm_mon").args(["-1", "--output-as=xml"]);
         let xml = self.run_retrying(w, &spec, Duration::from_secs(10)).await?;
-        let mut view =
-            snapshot::parse(&xml, &self.rsc).map_err(|e| Error::Failed(e.to_string()))?;
+        let mut view = snapshot::parse(&xml, &self.rsc).map_err(ClusterError::from)?;
         if view.nodes.values().any(|n| !n.online) {
             // one more read, only while a node is down: its permanent attributes
             let spec = tool("cibadmin").args(["--query", "--scope=nodes"]);
             let nodes = self.run_retrying(w, &spec, Duration::from_secs(10)).await?;
             snapshot::merge_offline_node_attributes(&mut view, &nodes)
-                .map_err(|e| Error::Failed(e.to_string()))?;
+                .map_err(ClusterError::from)?;
         }
         Ok(view)
     }

@@ -29,6 +29,7 @@ pub enum Notes {
     RemoveAll,
 }
 
+/// What one election round concluded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     /// Own data-status says the data is behind: no claim.

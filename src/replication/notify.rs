@@ -8,14 +8,17 @@ use crate::ocf::{NotifyInfo, OcfStatus};
 /// What a notification asks this node to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotifyStep {
+    /// Nothing to do.
     Nothing,
     /// pre-promote: this node's data is newer than the promotee's baseline: ban itself
     /// from the node and fail, so the newer data is not overwritten.
     BanSelf {
+        /// Why (the exit reason).
         reason: String,
     },
     /// post-promote: delete own xlog-loc, and own master-baseline unless promotee.
     AfterPromote {
+        /// This node is not the promotee.
         delete_baseline: bool,
     },
     /// post-demote: record own master-baseline and set HS:alone.

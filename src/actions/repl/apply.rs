@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use super::super::{server, Agent};
 use super::observe::BEST_EFFORT;
 use crate::cluster::Crm;
-use crate::error::{Error, Result};
+use crate::error::{chain, Error, Result};
 use crate::ocf::OcfStatus;
 use crate::pg::queries;
 use crate::replication::{AttrChange, ClusterView, Decision, Effect, OnFail, Outcome};
@@ -146,12 +146,14 @@ impl<'a, W: World> Executor<'a, W> {
                 continue;
             };
             match &step.on_fail {
-                OnFail::Warn => tracing::warn!("{} failed, going on: {e}", step.effect),
+                OnFail::Warn => {
+                    tracing::warn!("{} failed, going on: {}", step.effect, chain(&e))
+                }
                 OnFail::Abort => return Err(e),
                 OnFail::AbortAfter(then) => {
                     for t in then {
                         if let Err(e2) = Box::pin(self.effect(t, true)).await {
-                            tracing::warn!("{t} failed too: {e2}");
+                            tracing::warn!("{t} failed too: {}", chain(&e2));
                         }
                     }
                     return Err(e);

@@ -108,7 +108,10 @@ pub async fn observe<W: World>(
             match quick.snapshot(w).await {
                 Ok(v) => (v, true),
                 Err(e) => {
-                    tracing::warn!("no cluster snapshot ({e}); stopping anyway");
+                    tracing::warn!(
+                        "no cluster snapshot ({}); stopping anyway",
+                        crate::error::chain(&e)
+                    );
                     let empty = ClusterView {
                         rsc: crm.rsc.clone(),
                         ..Default::default()

@@ -4,11 +4,9 @@
 use std::path::PathBuf;
 
 use crate::actions::{Agent, Ctx};
-use crate::config::Config;
-use crate::exec::RunAs;
 use crate::ocf::{Action, Env, OcfStatus};
-use crate::pg::version::PgVersion;
 use crate::world::fake::{Event, FakeWorld};
+use crate::{config::Config, exec::RunAs, pg::version::PgVersion};
 
 const TMP: &str = "/t/tmp";
 const CONF: &str = "/t/data/postgresql.conf";
@@ -116,7 +114,7 @@ fn run(w: &mut FakeWorld, agent: &Agent) -> crate::error::Result<OcfStatus> {
 }
 
 fn attr(args: &str) -> String {
-    format!("/usr/sbin/crm_attribute {args}")
+    "/usr/sbin/crm_attribute ".to_string() + args
 }
 
 #[test]
@@ -148,19 +146,7 @@ fn primary_monitor_names_a_new_sync_standby_and_looks_again() {
         .replace("STREAMING|SYNC", "DISCONNECT")
         .replace("\"100\"", "\"-INFINITY\"");
     let a = agent(Action::Monitor, &[]);
-    // the standby reports SYNC once it is named
-    let status = {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .start_paused(true)
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let r = super::run(&mut w, &a).await;
-            (r, ())
-        })
-        .0
-    };
+    let status = run(&mut w, &a);
     assert_eq!(status.unwrap(), OcfStatus::RunningPromoted);
     assert_eq!(
         w.runs("crm_attribute"),

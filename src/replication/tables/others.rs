@@ -1,0 +1,284 @@
+//! Table tests of promote, monitor and notify (docs/contract.md §5.9-§5.11).
+
+use super::*;
+use crate::ocf::OcfStatus;
+use crate::replication::observation::Server;
+use crate::replication::testutil::view;
+use crate::replication::{monitor, notify, promote, Attr, Outcome};
+
+#[test]
+fn promote_table() {
+    let others = [
+        "n2 data=DISCONNECT",
+        "n2 score=-INFINITY",
+        "write PGSQL.lock",
+        "n1 baseline=0000000005000060",
+    ];
+    let end = ["n1 data=LATEST", "n1 score=1000", "n1 status=PRI"];
+    let join = |mid: &[&'static str]| -> &'static [&'static str] {
+        Vec::leak(
+            others
+                .iter()
+                .chain(mid)
+                .chain(end.iter())
+                .copied()
+                .collect(),
+        )
+    };
+    let rows = vec![
+        Row {
+            name: "already primary",
+            decide: promote::decide,
+            cfg: &[],
+            obs: obs(Srv::Primary, &[], &[]),
+            steps: &[],
+            outcome: ok(OcfStatus::Success),
+        },
+        Row {
+            name: "not running",
+            decide: promote::decide,
+            cfg: &[],
+            obs: obs(Srv::Down, &[], &[]),
+            steps: &[],
+            outcome: Outcome::Failed("PostgreSQL is not running".into()),
+        },
+        Row {
+            name: "pg_ctl promote",
+            decide: promote::decide,
+            cfg: &[],
+            obs: obs(Srv::Standby, &[], &[]),
+            steps: join(&["promote", "wait primary"]),
+            outcome: ok(OcfStatus::Success),
+        },
+        Row {
+            name: "restart_on_promote and slots",
+            decide: promote::decide,
+            cfg: &[
+                ("OCF_RESKEY_restart_on_promote", "true"),
+                ("OCF_RESKEY_replication_slot_name", "s"),
+            ],
+            obs: obs(Srv::Standby, &[], &[]),
+            steps: join(&[
+                "stop standby=true",
+                "rm standby.signal",
+                "rm recovery.conf",
+                "launch (else if down: n1 status=STOP)",
+                "wait primary",
+                "slot s_n2",
+            ]),
+            outcome: ok(OcfStatus::Success),
+        },
+        Row {
+            name: "election notes are removed",
+            decide: promote::decide,
+            cfg: &[],
+            obs: with_notes(obs(Srv::Standby, &[], &[])),
+            steps: Vec::leak(
+                ["rm xlog_note.0"]
+                    .iter()
+                    .chain(join(&["promote", "wait primary"]))
+                    .copied()
+                    .collect(),
+            ),
+            outcome: ok(OcfStatus::Success),
+        },
+    ];
+    assert_eq!(check(rows), 5);
+}
+
+#[test]
+fn monitor_table() {
+    let primary = ["n1 data=LATEST", "n1 status=PRI", "n2 data=STREAMING|SYNC"];
+    let rows = vec![
+        Row {
+            name: "down",
+            decide: monitor::decide,
+            cfg: &[],
+            obs: obs(Srv::Down, &[], &[]),
+            steps: &[],
+            outcome: ok(OcfStatus::NotRunning),
+        },
+        Row {
+            name: "primary: own attributes and the control pass",
+            decide: monitor::decide,
+            cfg: &[],
+            obs: obs(Srv::Primary, &["n1"], &[]),
+            steps: Vec::leak(primary.to_vec()),
+            outcome: ok(OcfStatus::RunningPromoted),
+        },
+        Row {
+            name: "primary probe sets its score; receiver-status",
+            decide: monitor::decide,
+            cfg: &[("OCF_RESKEY_check_wal_receiver", "true")],
+            obs: probe(obs(Srv::Primary, &["n1"], &[])),
+            steps: &[
+                "receiver normal (master)",
+                "n1 score=1000",
+                "n1 data=LATEST",
+                "n1 status=PRI",
+                "n2 data=STREAMING|SYNC",
+            ],
+            outcome: ok(OcfStatus::RunningPromoted),
+        },
+        Row {
+            name: "standby with a primary: nothing",
+            decide: monitor::decide,
+            cfg: &[],
+            obs: obs(
+                Srv::Standby,
+                &["n2"],
+                &[(Attr::DataStatus, "STREAMING|SYNC")],
+            ),
+            steps: &[],
+            outcome: ok(OcfStatus::Success),
+        },
+        Row {
+            name: "standby probe; DISCONNECT with a primary: HS:alone",
+            decide: monitor::decide,
+            cfg: &[("OCF_RESKEY_check_wal_receiver", "true")],
+            obs: probe(obs(
+                Srv::Standby,
+                &["n2"],
+                &[(Attr::DataStatus, "DISCONNECT")],
+            )),
+            steps: &[
+                "receiver normal",
+                "n1 score=-INFINITY",
+                "n1 status=HS:alone",
+            ],
+            outcome: ok(OcfStatus::Success),
+        },
+        Row {
+            name: "standby without a primary: first sample",
+            decide: monitor::decide,
+            cfg: &[],
+            obs: obs(Srv::Standby, &[], &[]),
+            steps: &[
+                "n1 status=HS:alone",
+                "n1 xlog=0000000005000060",
+                "write xlog_note.0",
+            ],
+            outcome: ok(OcfStatus::Success),
+        },
+        Row {
+            name: "standby without a primary, out of date: no claim",
+            decide: monitor::decide,
+            cfg: &[],
+            obs: obs(Srv::Standby, &[], &[(Attr::DataStatus, "DISCONNECT")]),
+            steps: &["n1 status=HS:alone"],
+            outcome: ok(OcfStatus::Success),
+        },
+    ];
+    assert_eq!(check(rows), 7);
+    // the sync standby drops out: DISCONNECT, rep_mode.conf emptied, reload
+    let mut o = obs(Srv::Primary, &["n1"], &[]);
+    o.server = Server::Up {
+        pid: 9,
+        facts: Some(facts(false, &[])),
+    };
+    let d = monitor::decide(&cfg(&[]), &o);
+    assert_eq!(
+        shorts(&d),
+        [
+            "n1 data=LATEST",
+            "n1 status=PRI",
+            "n2 data=DISCONNECT",
+            "n2 score=-INFINITY",
+            "tmpdir",
+            "rep_mode synchronous_standby_names = ''",
+            "reload"
+        ]
+    );
+    assert!(!d.recontrol);
+    // a new standby streaming async is named, and looked at again
+    o.tmp.rep_mode = None;
+    o.server = Server::Up {
+        pid: 9,
+        facts: Some(facts(false, &[("n2", "streaming", "async")])),
+    };
+    let d = monitor::decide(&cfg(&[]), &o);
+    assert!(d.recontrol);
+    assert!(shorts(&d).contains(&"rep_mode synchronous_standby_names = '\"n2\"'".to_string()));
+}
+
+#[test]
+fn notify_steps_table() {
+    use notify::NotifyStep as N;
+    let table: Vec<(N, Srv, Vec<&str>, Outcome)> = vec![
+        (N::Nothing, Srv::Down, vec![], ok(OcfStatus::Success)),
+        (
+            N::BanSelf {
+                reason: "newer".into(),
+            },
+            Srv::Down,
+            vec!["ban"],
+            Outcome::Failed("newer".into()),
+        ),
+        (
+            N::AfterPromote {
+                delete_baseline: true,
+            },
+            Srv::Down,
+            vec!["n1 -xlog", "n1 -baseline"],
+            ok(OcfStatus::Success),
+        ),
+        (
+            N::AfterPromote {
+                delete_baseline: false,
+            },
+            Srv::Down,
+            vec!["n1 -xlog"],
+            ok(OcfStatus::Success),
+        ),
+        (
+            N::RecordBaseline,
+            Srv::Standby,
+            vec!["n1 baseline=0000000005000060", "n1 status=HS:alone"],
+            ok(OcfStatus::Success),
+        ),
+        (
+            N::RecordBaseline,
+            Srv::Down,
+            vec![],
+            Outcome::Failed("no WAL position to record as master-baseline".into()),
+        ),
+        (
+            N::ControlPass,
+            Srv::Primary,
+            vec!["n2 data=STREAMING|SYNC"],
+            ok(OcfStatus::Success),
+        ),
+    ];
+    let n = table.len();
+    for (step, srv, want, outcome) in table {
+        let mut o = obs(
+            srv,
+            &["n1"],
+            &[(Attr::XlogLoc, "01"), (Attr::MasterBaseline, "02")],
+        );
+        o.view.nodes.get_mut("n1").unwrap().attrs.clear();
+        o.view = view(
+            &[
+                (
+                    "n1",
+                    true,
+                    &[(Attr::XlogLoc, "01"), (Attr::MasterBaseline, "02")],
+                ),
+                (
+                    "n2",
+                    true,
+                    &[(Attr::Status, "HS:sync"), (Attr::Score, "100")],
+                ),
+            ],
+            &["n1"],
+        );
+        let d = notify::decide_steps(&cfg(&[]), &o, &step);
+        assert_eq!(shorts(&d), want, "{step:?}");
+        assert_eq!(d.outcome, outcome, "{step:?}");
+        assert_eq!(
+            notify::needs_facts(&step),
+            matches!(step, N::RecordBaseline | N::ControlPass)
+        );
+    }
+    assert_eq!(n, 7);
+}
