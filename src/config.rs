@@ -9,15 +9,21 @@ use crate::ocf::{Env, Meta};
 use crate::params::{self, Kind};
 use crate::words;
 
+/// The `rep_mode` parameter: whether and how the server takes part in replication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RepMode {
+    /// `none`: a single server without replication.
     None,
+    /// `async`: a promotable clone with asynchronous streaming replication.
     Async,
+    /// `sync`: a promotable clone that keeps one synchronous standby.
     Sync,
+    /// `slave`: a plain primitive that always runs as a standby of `master_ip`.
     Slave,
 }
 
 impl RepMode {
+    /// The mode named by a `rep_mode` value; `None` for an unknown name.
     pub fn parse(s: &str) -> Option<RepMode> {
         match s {
             "none" => Some(RepMode::None),
@@ -39,40 +45,74 @@ impl RepMode {
     }
 }
 
+/// The typed instance parameters, checked for consistency (level 0).
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// Full path of the pg_ctl program (`pgctl`).
     pub pgctl: PathBuf,
+    /// Full path of psql (`psql`); it must exist but the agent does not run it.
     pub psql: PathBuf,
+    /// The data directory (`pgdata`).
     pub pgdata: PathBuf,
+    /// Operating system user that owns the data directory and runs every PostgreSQL program (`pgdba`).
     pub pgdba: String,
+    /// Host name or socket directory for monitor connections, also passed to the server as -h; empty means the unix socket (`pghost`).
     pub pghost: String,
+    /// TCP port of the server and suffix of its unix socket (`pgport`, 1 to 65535).
     pub pgport: u16,
+    /// Directory appended to LD_LIBRARY_PATH for the PostgreSQL programs the agent runs (`pglibs`).
     pub pglibs: String,
+    /// Extra server options passed through pg_ctl -o, already split into words (`start_opt`).
     pub start_opt: Vec<String>,
+    /// Extra options for pg_ctl itself, already split into words (`ctl_opt`).
     pub ctl_opt: Vec<String>,
+    /// Database the monitor connects to (`pgdb`).
     pub pgdb: String,
+    /// Path of postgresql.conf: `config`, or `<pgdata>/postgresql.conf` when that is empty.
     pub config: PathBuf,
+    /// File the server's output goes to, pg_ctl -l (`logfile`).
     pub logfile: PathBuf,
+    /// Unix socket directory the agent creates owned by pgdba; `None` when `socketdir` is empty.
     pub socketdir: Option<PathBuf>,
+    /// How long to wait for a fast shutdown before switching to an immediate one (`stop_escalate`).
     pub stop_escalate: Duration,
+    /// Like `stop_escalate`, for stopping a standby (`stop_escalate_in_slave`).
     pub stop_escalate_in_slave: Duration,
+    /// Database user for monitor queries; empty means the pgdba user (`monitor_user`).
     pub monitor_user: String,
+    /// Password of `monitor_user`; empty means .pgpass or peer/trust authentication (`monitor_password`).
     pub monitor_password: String,
+    /// Query the monitor runs (`monitor_sql`).
     pub monitor_sql: String,
+    /// Whether to publish the WAL receiver state as a node attribute (`check_wal_receiver`).
     pub check_wal_receiver: bool,
+    /// The replication mode (`rep_mode`).
     pub rep_mode: RepMode,
+    /// Lowercased names of every node that may run the server in replication mode (`node_list`).
     pub node_list: Vec<String>,
+    /// Address standbys connect to, normally a virtual IP that follows the primary (`master_ip`).
     pub master_ip: String,
+    /// User standbys connect as for streaming replication (`repuser`).
     pub repuser: String,
+    /// Extra libpq options appended to primary_conninfo (`primary_conninfo_opt`).
     pub primary_conninfo_opt: String,
+    /// restore_command written to the recovery configuration; empty means none.
     pub restore_command: String,
+    /// archive_cleanup_command written to the recovery configuration; empty means none.
     pub archive_cleanup_command: String,
+    /// recovery_end_command written to the recovery configuration; empty means none.
     pub recovery_end_command: String,
+    /// Promote by restarting the server as a primary instead of pg_ctl promote (`restart_on_promote`).
     pub restart_on_promote: bool,
+    /// Prefix of the per-standby replication slot names; empty means no slots (`replication_slot_name`).
     pub replication_slot_name: String,
+    /// Directory for the agent's state files: lock file, rep_mode.conf, recovery configuration, election notes (`tmpdir`).
     pub tmpdir: PathBuf,
+    /// Identical WAL position samples a standby needs before it may claim promotion when no primary exists (`xlog_check_count`).
     pub xlog_check_count: u32,
+    /// Time allowed for one permanent node attribute write (`crm_attr_timeout`).
     pub crm_attr_timeout: Duration,
+    /// Lowercased application names of synchronous standbys the cluster does not manage (`external_standby_node_list`).
     pub external_standby_node_list: Vec<String>,
 }
 
@@ -277,6 +317,7 @@ impl Config {
         Ok(())
     }
 
+    /// The `rep_mode` value as the parameter spells it, for messages.
     pub fn rep_mode_name(&self) -> &'static str {
         match self.rep_mode {
             RepMode::None => "none",
@@ -297,116 +338,5 @@ impl Config {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ocf::OcfStatus;
-
-    fn load(pairs: &[(&str, &str)], promotable: bool) -> Result<Config, Error> {
-        let mut all: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| (format!("OCF_RESKEY_{k}"), v.to_string()))
-            .collect();
-        if promotable {
-            all.push(("OCF_RESKEY_CRM_meta_promotable".into(), "true".into()));
-        }
-        let env = Env::from_pairs(all);
-        Config::from_env(&env, &Meta::from_env(&env))
-    }
-
-    #[test]
-    fn defaults() {
-        let c = load(&[], false).unwrap();
-        assert_eq!(c.pgdata, PathBuf::from("/var/lib/pgsql/data"));
-        assert_eq!(
-            c.config,
-            PathBuf::from("/var/lib/pgsql/data/postgresql.conf")
-        );
-        assert_eq!(c.pgport, 5432);
-        assert_eq!(c.rep_mode, RepMode::None);
-        assert_eq!(c.stop_escalate, Duration::from_secs(90));
-        assert_eq!(c.monitor_sql, "select now();");
-        assert!(c.socketdir.is_none());
-        assert!(c.start_opt.is_empty());
-        let c = load(&[("pgdata", "/srv/pg"), ("start_opt", "-c a=1")], false).unwrap();
-        assert_eq!(c.config, PathBuf::from("/srv/pg/postgresql.conf"));
-        assert_eq!(c.start_opt, vec!["-c", "a=1"]);
-    }
-
-    #[test]
-    fn level0_rejections() {
-        type Row<'a> = (&'a [(&'a str, &'a str)], bool, &'a str);
-        let table: &[Row] = &[
-            (&[("rep_mode", "bogus")], false, "invalid rep_mode"),
-            (&[("pgport", "54x")], false, "pgport must be"),
-            (&[("pgport", "70000")], false, "out of range"),
-            (&[("pgport", "0")], false, "out of range"),
-            (&[("stop_escalate", "-1")], false, "stop_escalate must be"),
-            (&[("restart_on_promote", "maybe")], false, "true or false"),
-            (&[("monitor_password", "x")], false, "monitor_user is empty"),
-            (&[("rep_mode", "slave")], false, "master_ip is required"),
-            (
-                &[("rep_mode", "sync"), ("master_ip", "10.0.0.1")],
-                true,
-                "node_list is required",
-            ),
-            (
-                &[
-                    ("rep_mode", "async"),
-                    ("master_ip", "h"),
-                    ("node_list", "a b"),
-                ],
-                false,
-                "promotable clone",
-            ),
-            (
-                &[("rep_mode", "slave"), ("master_ip", "h")],
-                true,
-                "needs rep_mode async or sync",
-            ),
-            (&[], true, "needs rep_mode async or sync"),
-            (&[("replication_slot_name", "Bad-Name")], false, "a-z, 0-9"),
-            (&[("pgdata", "relative/dir")], false, "absolute path"),
-            (&[("pgdata", "/tmp/$(id)")], false, "passes it to a shell"),
-            (&[("logfile", "/tmp/a\"b")], false, "passes it to a shell"),
-            (&[("start_opt", "-c 'x")], false, "unterminated"),
-            (&[("ctl_opt", "-o '-c a=1'")], false, "start_opt"),
-            (&[("ctl_opt", "--options=x")], false, "start_opt"),
-            (
-                &[("ctl_opt", "-l /tmp/$(id)")],
-                false,
-                "passes it to a shell",
-            ),
-            (&[("pgdba", "a:b")], false, "not a valid user name"),
-            (
-                &[("external_standby_node_list", "x")],
-                false,
-                "only used with rep_mode sync",
-            ),
-        ];
-        for (pairs, promotable, want) in table {
-            match load(pairs, *promotable) {
-                Ok(_) => panic!("{pairs:?} accepted"),
-                Err(e) => {
-                    assert_eq!(e.status(), OcfStatus::ErrConfigured, "{pairs:?}");
-                    assert!(e.to_string().contains(want), "{pairs:?}: {e}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn replication_accepted_in_a_promotable_clone() {
-        let c = load(
-            &[
-                ("rep_mode", "sync"),
-                ("master_ip", "vip"),
-                ("node_list", "Node1 node2"),
-            ],
-            true,
-        )
-        .unwrap();
-        assert!(c.rep_mode.is_replication());
-        assert_eq!(c.node_list, vec!["node1", "node2"]);
-        assert_eq!(c.escalate_after(true), c.stop_escalate_in_slave);
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;

@@ -17,10 +17,15 @@ const SAFE_PATH: &str = "/usr/sbin:/usr/bin:/sbin:/bin";
 /// An OS identity to run a child as.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunAs {
+    /// User name; the child gets it as USER and LOGNAME.
     pub name: String,
+    /// User id the child switches to.
     pub uid: Uid,
+    /// Primary group id the child switches to.
     pub gid: Gid,
+    /// Supplementary groups the child gets (from the group database).
     pub groups: Vec<Gid>,
+    /// Home directory from passwd; the child gets it as HOME.
     pub home: PathBuf,
 }
 
@@ -40,20 +45,34 @@ impl RunAs {
     }
 }
 
+/// Why running a child failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
+    /// The child could not be started, or waiting for it failed.
     #[error("cannot run {program}: {source}")]
     Spawn {
+        /// Path of the program.
         program: String,
+        /// The operating system error.
         #[source]
         source: std::io::Error,
     },
+    /// The deadline passed before the child exited; it was killed.
     #[error("{program} did not finish within {after:.1?}; killed")]
-    TimedOut { program: String, after: Duration },
+    TimedOut {
+        /// Path of the program.
+        program: String,
+        /// How long the child had been running when it was killed.
+        after: Duration,
+    },
+    /// The child exited unsuccessfully (only from [`CommandSpec::run_ok`]).
     #[error("{program} failed ({status}): {stderr}")]
     Failed {
+        /// Path of the program.
         program: String,
+        /// The exit status as text, for example `exit status: 1`.
         status: String,
+        /// The child's stderr, trimmed.
         stderr: String,
     },
 }
@@ -61,12 +80,16 @@ pub enum ExecError {
 /// What a finished child left behind.
 #[derive(Debug, Clone)]
 pub struct Output {
+    /// How the child exited.
     pub status: ExitStatus,
+    /// Everything the child wrote to stdout, invalid UTF-8 replaced.
     pub stdout: String,
+    /// Everything the child wrote to stderr, invalid UTF-8 replaced.
     pub stderr: String,
 }
 
 impl Output {
+    /// True when the child exited with status 0.
     pub fn success(&self) -> bool {
         self.status.success()
     }
@@ -75,14 +98,22 @@ impl Output {
 /// A child process to run.
 #[derive(Debug, Clone)]
 pub struct CommandSpec {
+    /// Path of the program to execute (no PATH search by a shell).
     pub program: PathBuf,
+    /// Arguments after the program name.
     pub args: Vec<OsString>,
+    /// Variables set on top of the cleared environment (PATH and LC_ALL=C).
     pub env: Vec<(String, String)>,
+    /// Identity to run as: sets USER, LOGNAME and HOME, and the uid, gid and groups
+    /// when the agent is root and the uid differs; `None` runs as the agent's own user.
     pub run_as: Option<RunAs>,
+    /// Working directory; `None` means `/`.
     pub cwd: Option<PathBuf>,
 }
 
 impl CommandSpec {
+    /// A command running `program` with no arguments, no extra environment, as the
+    /// agent's own user, in `/`.
     pub fn new(program: impl Into<PathBuf>) -> CommandSpec {
         CommandSpec {
             program: program.into(),
@@ -93,11 +124,13 @@ impl CommandSpec {
         }
     }
 
+    /// Appends one argument.
     pub fn arg(mut self, a: impl Into<OsString>) -> Self {
         self.args.push(a.into());
         self
     }
 
+    /// Appends several arguments.
     pub fn args<I, A>(mut self, args: I) -> Self
     where
         I: IntoIterator<Item = A>,
@@ -107,11 +140,13 @@ impl CommandSpec {
         self
     }
 
+    /// Adds an environment variable for the child.
     pub fn env(mut self, k: &str, v: impl Into<String>) -> Self {
         self.env.push((k.to_string(), v.into()));
         self
     }
 
+    /// Sets the identity to run as (`None`: the agent's own user).
     pub fn run_as(mut self, who: Option<&RunAs>) -> Self {
         self.run_as = who.cloned();
         self

@@ -21,5 +21,5 @@ fn main() -> ExitCode {
     let action = Cli::try_parse().ok().and_then(|c| c.action);
     let tty = std::io::stdin().is_terminal();
     let status = pgsql::run(action.as_deref(), pgsql::ocf::Env::from_process(), tty);
-    ExitCode::from(status.code() as u8)
+    ExitCode::from(u8::try_from(status.code()).unwrap_or(1))
 }

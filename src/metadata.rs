@@ -40,6 +40,7 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("methods", "5s", ""),
 ];
 
+/// The `meta-data` XML: the agent description, every parameter and every action.
 pub fn render() -> String {
     let mut x = String::new();
     x.push_str("<?xml version=\"1.0\"?>\n");

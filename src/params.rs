@@ -1,14 +1,19 @@
 //! Every instance parameter of the agent (SPEC section 2) in one table. The meta-data is
 //! rendered from it and the typed configuration is read through it.
 
+/// The type of a parameter's value, as the meta-data declares it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// Free text.
     String,
+    /// A non-negative whole number.
     Integer,
+    /// true or false (yes/no, on/off, 1/0 and y/n are accepted too).
     Boolean,
 }
 
 impl Kind {
+    /// The type name in the meta-data's `content type` attribute.
     pub fn ocf_name(self) -> &'static str {
         match self {
             Kind::String => "string",
@@ -18,12 +23,18 @@ impl Kind {
     }
 }
 
+/// One instance parameter: its name, type, default and descriptions.
 #[derive(Debug, Clone, Copy)]
 pub struct Param {
+    /// Name without the `OCF_RESKEY_` prefix.
     pub name: &'static str,
+    /// Type of the value.
     pub kind: Kind,
+    /// Value used when the parameter is unset or empty.
     pub default: &'static str,
+    /// One-line description for the meta-data.
     pub shortdesc: &'static str,
+    /// Full description for the meta-data.
     pub longdesc: &'static str,
 }
 
@@ -115,6 +126,7 @@ pub const PARAMS: &[Param] = &[
       "Space separated application names of synchronous standbys the cluster does not manage (sync mode only)."),
 ];
 
+/// The parameter called `name`, if there is one.
 pub fn find(name: &str) -> Option<&'static Param> {
     PARAMS.iter().find(|p| p.name == name)
 }

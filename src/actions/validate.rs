@@ -15,7 +15,9 @@ use crate::pg::version::PgVersion;
 /// What the local checks learnt, for the action that follows.
 #[derive(Debug, Clone)]
 pub struct Local {
+    /// The pgdba user as the passwd and group databases know it.
     pub pgdba: RunAs,
+    /// The data directory's PG_VERSION; `None` when it cannot be read.
     pub version: Option<PgVersion>,
     /// Warnings an operator should see (logged by the caller).
     pub warnings: Vec<String>,

@@ -4,6 +4,7 @@
 
 use crate::replication::{ClusterView, NodeView};
 
+/// crm_mon's output is not XML or lacks what the snapshot needs; says what is wrong.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot read crm_mon output: {0}")]
 pub struct SnapshotError(pub String);

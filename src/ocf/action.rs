@@ -1,22 +1,35 @@
-//! The OCF action named by argv[1] (OCF 1.1: further arguments are ignored).
+//! The OCF action named by `argv[1]` (OCF 1.1: further arguments are ignored).
 
 use std::fmt;
 
+/// One of the actions the agent implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// `start`: start the server (as a standby in replication mode).
     Start,
+    /// `stop`: stop the server.
     Stop,
+    /// `status`: whether the postmaster process runs.
     Status,
+    /// `monitor`: check the server's health (and role in replication mode); a probe
+    /// when the interval is 0.
     Monitor,
+    /// `promote`: make this node's server the primary.
     Promote,
+    /// `demote`: turn this node's primary back into a standby.
     Demote,
+    /// `notify`: react to a clone notification (before or after another operation).
     Notify,
+    /// `meta-data`: print the agent's OCF meta-data XML.
     MetaData,
+    /// `validate-all`: check the configuration.
     ValidateAll,
+    /// `methods`: print the supported action names.
     Methods,
 }
 
 impl Action {
+    /// Every action, in meta-data order.
     pub const ALL: [Action; 10] = [
         Action::Start,
         Action::Stop,
@@ -30,10 +43,12 @@ impl Action {
         Action::Methods,
     ];
 
+    /// The action named `s` exactly as OCF spells it (`meta-data`, ...); `None` otherwise.
     pub fn parse(s: &str) -> Option<Action> {
         Action::ALL.into_iter().find(|a| a.name() == s)
     }
 
+    /// The OCF name of the action.
     pub fn name(self) -> &'static str {
         match self {
             Action::Start => "start",

@@ -11,6 +11,7 @@ pub struct Env {
 }
 
 impl Env {
+    /// The agent's own environment; variables whose name or value is not UTF-8 are left out.
     pub fn from_process() -> Env {
         Env {
             vars: std::env::vars_os()
@@ -19,6 +20,7 @@ impl Env {
         }
     }
 
+    /// An environment holding exactly these variables (for tests and callers with their own map).
     pub fn from_pairs<I, K, V>(pairs: I) -> Env
     where
         I: IntoIterator<Item = (K, V)>,
@@ -33,6 +35,7 @@ impl Env {
         }
     }
 
+    /// The variable `key`, if set.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.vars.get(key).map(String::as_str)
     }
@@ -56,13 +59,21 @@ pub fn split_nodes(s: &str) -> Vec<String> {
 /// Notification and clone-membership lists, also present on start/stop/promote/demote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NotifyInfo {
+    /// `notify_type`: `pre` or `post`.
     pub kind: Option<String>,
+    /// `notify_operation`: the operation notified about (`start`, `promote`, ...).
     pub operation: Option<String>,
+    /// `notify_start_uname`: nodes where the clone is being started.
     pub start: Vec<String>,
+    /// `notify_stop_uname`: nodes where the clone is being stopped.
     pub stop: Vec<String>,
+    /// `notify_promote_uname`: nodes being promoted.
     pub promote: Vec<String>,
+    /// `notify_demote_uname`: nodes being demoted.
     pub demote: Vec<String>,
+    /// `notify_active_uname`: nodes where the clone is active.
     pub active: Vec<String>,
+    /// `notify_inactive_uname`: nodes where the clone is not active.
     pub inactive: Vec<String>,
     /// `master_uname`, or the newer `promoted_uname` when that is the one given.
     pub promoted: Vec<String>,
@@ -75,14 +86,21 @@ pub struct NotifyInfo {
 /// The meta attributes the agent uses.
 #[derive(Debug, Clone, Default)]
 pub struct Meta {
+    /// `timeout`: the operation's timeout (given in milliseconds).
     pub timeout: Option<Duration>,
     /// `Some(0)` for a probe; `None` when not passed (shell use).
     pub interval_ms: Option<u64>,
+    /// `promotable`: true when the resource is a promotable clone.
     pub promotable: bool,
+    /// `clone_max`: how many clone instances may run in the cluster.
     pub clone_max: Option<u32>,
+    /// `clone_node_max`: how many clone instances may run on one node.
     pub clone_node_max: Option<u32>,
+    /// `promoted_max`, or the older `master_max`: how many instances may be promoted.
     pub promoted_max: Option<u32>,
+    /// `on_node`: the lowercased name of the node the operation runs on.
     pub on_node: Option<String>,
+    /// The notification and clone-membership lists.
     pub notify: NotifyInfo,
 }
 
@@ -103,8 +121,11 @@ fn truthy(v: &str) -> bool {
 }
 
 impl Meta {
+    /// Reads the meta attributes from `env`; a missing or malformed number is `None`.
     pub fn from_env(env: &Env) -> Meta {
         let num = |k: &str| env.meta(k).and_then(|v| v.trim().parse::<u64>().ok());
+        // counts above u32::MAX are clamped: no cluster gets there, and "many" stays many
+        let count = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
         let list = |k: &str| {
             env.meta(&format!("notify_{k}_uname"))
                 .map(split_nodes)
@@ -116,11 +137,9 @@ impl Meta {
             timeout: num("timeout").map(Duration::from_millis),
             interval_ms: num("interval"),
             promotable: env.meta("promotable").is_some_and(truthy),
-            clone_max: num("clone_max").map(|v| v as u32),
-            clone_node_max: num("clone_node_max").map(|v| v as u32),
-            promoted_max: num("promoted_max")
-                .or_else(|| num("master_max"))
-                .map(|v| v as u32),
+            clone_max: num("clone_max").map(count),
+            clone_node_max: num("clone_node_max").map(count),
+            promoted_max: num("promoted_max").or_else(|| num("master_max")).map(count),
             on_node: env
                 .meta("on_node")
                 .filter(|v| !v.is_empty())
@@ -152,11 +171,14 @@ impl Meta {
 /// (the part before `:` that old Pacemaker versions append for clones).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Instance {
+    /// `OCF_RESOURCE_INSTANCE` as given, or `default` when unset or empty.
     pub full: String,
+    /// The part of `full` before the first `:`.
     pub resource: String,
 }
 
 impl Instance {
+    /// Reads `OCF_RESOURCE_INSTANCE` from `env`.
     pub fn from_env(env: &Env) -> Instance {
         let full = env
             .get("OCF_RESOURCE_INSTANCE")
@@ -209,6 +231,19 @@ mod tests {
         assert!(m.notify.promoted.is_empty());
         assert_eq!(m.notify.unpromoted, vec!["node2", "node3"]);
         assert!(m.notify.unpromoted_given);
+    }
+
+    #[test]
+    fn counts_beyond_u32_are_clamped() {
+        let env = Env::from_pairs([
+            ("OCF_RESKEY_CRM_meta_clone_max", "4294967295"),
+            ("OCF_RESKEY_CRM_meta_clone_node_max", "4294967296"),
+            ("OCF_RESKEY_CRM_meta_promoted_max", "x"),
+        ]);
+        let m = Meta::from_env(&env);
+        assert_eq!(m.clone_max, Some(u32::MAX));
+        assert_eq!(m.clone_node_max, Some(u32::MAX));
+        assert_eq!(m.promoted_max, None);
     }
 
     #[test]

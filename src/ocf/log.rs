@@ -22,12 +22,17 @@ const SYSLOG_SOCKET: &str = "/dev/log";
 /// Where log lines go, decided once from the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogPlan {
+    /// `pgsql(<instance>)[<pid>]`: the syslog tag, also written into log file lines.
     pub tag: String,
+    /// Run from a terminal: plain lines on stderr and nowhere else.
     pub tty: bool,
     /// syslog facility code (already shifted), `None` when HA_LOGFACILITY is unset or `none`
     pub facility: Option<u8>,
+    /// HA_LOGFILE: file each line is appended to, with a timestamp.
     pub logfile: Option<PathBuf>,
+    /// HA_DEBUGLOG: a further file each line is appended to.
     pub debuglog: Option<PathBuf>,
+    /// HA_debug set and not `0`: debug lines are written too.
     pub debug: bool,
 }
 
@@ -60,6 +65,7 @@ fn facility_code(name: &str) -> Option<u8> {
 }
 
 impl LogPlan {
+    /// The plan for this process; an unknown HA_LOGFACILITY name means `daemon`.
     pub fn from_env(env: &Env, instance: &Instance, tty: bool) -> LogPlan {
         let nonempty = |k: &str| env.get(k).filter(|v| !v.is_empty());
         let facility = nonempty("HA_LOGFACILITY")
@@ -120,13 +126,14 @@ fn timestamp() -> String {
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
+    // day of the era, in 0..146_097: it always fits, so the fallback is never taken
+    let doe = u32::try_from(z.rem_euclid(146_097)).unwrap_or(0);
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = i64::from(yoe) + era * 400 + i64::from(m <= 2);
     (y, m, d)
 }
 
@@ -269,5 +276,8 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(19_723), (2024, 1, 1));
         assert_eq!(civil_from_days(20_513), (2026, 3, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(2_932_896), (9999, 12, 31));
     }
 }

@@ -5,15 +5,25 @@ use std::fmt;
 /// Outcome of an action as Pacemaker sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OcfStatus {
+    /// 0: the action succeeded; for monitor, the server runs (not promoted).
     Success = 0,
+    /// 1: the action failed for a reason none of the other codes names.
     ErrGeneric = 1,
+    /// 2: wrong arguments, or parameters that are not valid on this node.
     ErrArgs = 2,
+    /// 3: the action is not implemented (or not in this configuration).
     ErrUnimplemented = 3,
+    /// 4: the agent lacks the permissions the action needs.
     ErrPerm = 4,
+    /// 5: software the agent needs is missing on this node.
     ErrInstalled = 5,
+    /// 6: the parameters are invalid in themselves, on every node.
     ErrConfigured = 6,
+    /// 7: the server is cleanly stopped.
     NotRunning = 7,
+    /// 8: the server runs in the promoted role (primary).
     RunningPromoted = 8,
+    /// 9: the server failed while in the promoted role.
     FailedPromoted = 9,
 }
 

@@ -139,18 +139,29 @@ fn parse_value(v: &str) -> String {
 /// What a standby's recovery configuration says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recovery {
+    /// Host the standby streams from (`host` in primary_conninfo).
     pub master_ip: String,
+    /// Port of the primary (`port` in primary_conninfo).
     pub port: u16,
+    /// User the standby connects as (`user` in primary_conninfo).
     pub repuser: String,
+    /// Name the standby reports to the primary: this node's name.
     pub application_name: String,
+    /// Extra libpq options appended to primary_conninfo as given.
     pub conninfo_opt: String,
+    /// restore_command; left out of the file when empty.
     pub restore_command: String,
+    /// archive_cleanup_command; left out of the file when empty.
     pub archive_cleanup_command: String,
+    /// recovery_end_command; left out of the file when empty.
     pub recovery_end_command: String,
+    /// primary_slot_name; `None` when replication slots are not used.
     pub slot_name: Option<String>,
 }
 
 impl Recovery {
+    /// The primary_conninfo value: host, port, user and application_name, quoted where
+    /// needed, then the extra options.
     pub fn primary_conninfo(&self) -> String {
         let mut s = format!(
             "host={} port={} user={} application_name={}",

@@ -8,13 +8,17 @@ use crate::config::Config;
 use crate::exec::{CommandSpec, RunAs};
 use crate::words::sh_quote;
 
+/// The shutdown mode passed to `pg_ctl stop -m`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopMode {
+    /// Disconnect clients, roll back open transactions and shut down cleanly.
     Fast,
+    /// Quit at once; the next start runs crash recovery.
     Immediate,
 }
 
 impl StopMode {
+    /// The mode as pg_ctl spells it after `-m`.
     pub fn name(self) -> &'static str {
         match self {
             StopMode::Fast => "fast",

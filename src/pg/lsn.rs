@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+/// A WAL position (log sequence number) as one 64-bit byte offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Lsn(pub u64);
 

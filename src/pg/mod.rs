@@ -18,31 +18,58 @@ use crate::ocf::OcfStatus;
 pub enum PgError {
     /// Nothing listens (socket missing, connection refused).
     #[error("cannot connect to PostgreSQL at {target}: {detail}")]
-    Unreachable { target: String, detail: String },
+    Unreachable {
+        /// Where the agent tried to connect: socket path or `host:port`.
+        target: String,
+        /// What went wrong, as the server, the client library or the OS reported it.
+        detail: String,
+    },
     /// The server answers but does not accept connections yet (57P03).
     #[error("PostgreSQL at {target} is not accepting connections yet: {detail}")]
-    Starting { target: String, detail: String },
+    Starting {
+        /// Where the agent tried to connect: socket path or `host:port`.
+        target: String,
+        /// What went wrong, as the server, the client library or the OS reported it.
+        detail: String,
+    },
     /// Authentication or authorisation failed (SQLSTATE class 28).
     #[error("PostgreSQL rejected the monitor login at {target} ({sqlstate}): {detail}")]
     Auth {
+        /// Where the agent tried to connect: socket path or `host:port`.
         target: String,
+        /// The five-character SQLSTATE code.
         sqlstate: String,
+        /// What went wrong, as the server, the client library or the OS reported it.
         detail: String,
     },
+    /// The deadline passed while connecting or waiting for an answer.
     #[error("no answer from PostgreSQL at {target} in time")]
-    Timeout { target: String },
+    Timeout {
+        /// The connection target, or `query "<text>"` when a query timed out.
+        target: String,
+    },
     /// A query failed.
     #[error("query {query:?} failed ({sqlstate}): {detail}")]
     Query {
+        /// The SQL text sent.
         query: String,
+        /// The five-character SQLSTATE code, or `-` when there is none.
         sqlstate: String,
+        /// What went wrong, as the server, the client library or the OS reported it.
         detail: String,
     },
+    /// Any other connection failure, or no connection settings at all.
     #[error("PostgreSQL connection to {target} failed: {detail}")]
-    Other { target: String, detail: String },
+    Other {
+        /// Where the agent tried to connect, or `-` when it had nowhere to connect.
+        target: String,
+        /// What went wrong, as the server, the client library or the OS reported it.
+        detail: String,
+    },
 }
 
 impl PgError {
+    /// The OCF code this failure maps to: always a generic error.
     pub fn status(&self) -> OcfStatus {
         OcfStatus::ErrGeneric
     }

@@ -4,19 +4,24 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+/// The parts of postmaster.pid the agent uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PidFile {
+    /// The postmaster's pid (line 1), always positive.
     pub pid: i32,
+    /// The port the server listens on (line 4), if readable.
     pub port: Option<u16>,
     /// First unix socket directory the server listens in (line 5), if any.
     pub socket_dir: Option<PathBuf>,
 }
 
 impl PidFile {
+    /// Where the pid file of `pgdata` lives.
     pub fn path(pgdata: &Path) -> PathBuf {
         pgdata.join("postmaster.pid")
     }
 
+    /// The pid file's text parsed; `None` when line 1 is not a positive pid.
     pub fn parse(text: &str) -> Option<PidFile> {
         let lines: Vec<&str> = text.lines().collect();
         let pid = lines
@@ -36,6 +41,7 @@ impl PidFile {
         })
     }
 
+    /// Reads and parses the pid file of `pgdata`; `None` when it is missing or unreadable.
     pub fn read(pgdata: &Path) -> Option<PidFile> {
         PidFile::parse(&fs::read_to_string(PidFile::path(pgdata)).ok()?)
     }
@@ -44,14 +50,18 @@ impl PidFile {
 /// What /proc says about a pid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProcState {
+    /// No such process.
     Gone,
+    /// Dead and not yet reaped (state Z or X).
     Zombie,
     /// Alive; `stopped` is true for SIGSTOP / traced processes (state T or t).
     Alive {
+        /// True for state T or t.
         stopped: bool,
     },
 }
 
+/// Reads the state of `pid` from `/proc/<pid>/stat`.
 pub fn proc_state(pid: i32) -> ProcState {
     let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return ProcState::Gone;

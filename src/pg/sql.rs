@@ -22,21 +22,29 @@ pub const DEFAULT_SOCKET_DIR: &str = "/var/run/postgresql";
 pub struct Target {
     /// Unix socket directory, or a host name for TCP.
     pub host: Endpoint,
+    /// TCP port, also the suffix of the socket file name.
     pub port: u16,
+    /// Database to connect to.
     pub dbname: String,
+    /// Database user to log in as.
     pub user: String,
+    /// Password to send; `None` when neither configured nor found in .pgpass.
     pub password: Option<String>,
     /// The OS user whose credentials the socket connection carries (peer authentication).
     pub os_user: Option<RunAs>,
 }
 
+/// How to reach the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
+    /// The unix socket in this directory.
     Socket(PathBuf),
+    /// TCP to this host name or address.
     Tcp(String),
 }
 
 impl Target {
+    /// The target for messages: the socket file path or `host:port`.
     pub fn describe(&self) -> String {
         match &self.host {
             Endpoint::Socket(d) => format!("{}/.s.PGSQL.{}", d.display(), self.port),

@@ -4,13 +4,17 @@
 use std::fmt;
 use std::path::Path;
 
+/// A PostgreSQL major version: `15`, or `9.6` before version 10.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PgVersion {
+    /// The first number: 15 for `15`, 9 for `9.6`.
     pub major: u32,
+    /// The second number before version 10 (6 for `9.6`); 0 from version 10 on.
     pub minor: u32,
 }
 
 impl PgVersion {
+    /// The version `major.minor`.
     pub const fn new(major: u32, minor: u32) -> PgVersion {
         PgVersion { major, minor }
     }
@@ -22,6 +26,7 @@ impl PgVersion {
         Some(PgVersion::new(maj.parse().ok()?, min.parse().ok()?))
     }
 
+    /// Reads `<pgdata>/PG_VERSION`; `None` when it is missing or unparsable.
     pub fn read(pgdata: &Path) -> Option<PgVersion> {
         PgVersion::parse(&std::fs::read_to_string(pgdata.join("PG_VERSION")).ok()?)
     }
