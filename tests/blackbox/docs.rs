@@ -1,5 +1,5 @@
 //! The README's parameter table is generated from the parameter table in src/params.rs;
-//! this test keeps the two equal (`UPDATE_DOCS=1 cargo test --test docs` rewrites it).
+//! this test keeps the two equal (`UPDATE_DOCS=1 cargo test --test blackbox docs::` rewrites it).
 
 use pgsql::params::PARAMS;
 
@@ -44,6 +44,6 @@ fn readme_parameter_table_is_current() {
     }
     assert!(
         readme == want,
-        "README.md parameter table is stale: run UPDATE_DOCS=1 cargo test --test docs"
+        "README.md parameter table is stale: run UPDATE_DOCS=1 cargo test --test blackbox docs::"
     );
 }

@@ -5,14 +5,12 @@
 //! 7, level-0 `validate-all` 0 for problems only the level-10 (local) checks see, and the
 //! validation code for everything else.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{run_agent, sh, snapshot, Outcome, PgCluster};
+use crate::common::{self, run_agent, sh, snapshot, Outcome, PgCluster};
 
 /// One misconfiguration and the answer it must get.
 struct Row {

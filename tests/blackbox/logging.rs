@@ -2,13 +2,11 @@
 //! tagged `pgsql(<instance>)[<pid>]`, HA_debug, stderr when nothing else is set, and
 //! syslog datagrams on /dev/log with the HA_LOGFACILITY priority.
 
-mod common;
-
 use std::os::unix::net::UnixDatagram;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{run_agent, PgCluster};
+use crate::common::{run_agent, PgCluster};
 
 fn env_with(c: &PgCluster, extra: &[(&str, String)]) -> Vec<(String, String)> {
     let mut env = c.env();

@@ -2,12 +2,10 @@
 //! rep_mode none and slave): codes of start/stop/monitor/status, idempotence, crash
 //! detection, stop escalation, a server that ignores signals, authentication paths.
 
-mod common;
-
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::time::{Duration, Instant};
 
-use common::{run_agent, PgCluster};
+use crate::common::{self, run_agent, PgCluster};
 
 #[test]
 fn start_stop_monitor_status_codes_and_idempotence() {

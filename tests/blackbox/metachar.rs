@@ -26,13 +26,11 @@
 //! pasted the value into a shell command line of its own would still create the marker.
 //!
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{run_agent, sh, snapshot, PgCluster, PGBIN};
+use crate::common::{run_agent, sh, snapshot, PgCluster, PGBIN};
 use pgsql::params::{Kind, PARAMS};
 
 /// The five hostile values aimed at `marker`, with a short label.

@@ -1,7 +1,6 @@
 //! Shared helpers for the black-box tests: real PostgreSQL 15 clusters made with initdb in
 //! temp directories (socket-only, so every test has its own port), and a runner for the
 //! built `pgsql` binary that prints the whole call when an expectation fails.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,12 @@
+//! The black-box tests, one test binary (`cargo test --test blackbox`): the built `pgsql`
+//! binary against real PostgreSQL 15 clusters made by `common` (needs root and
+//! /usr/lib/postgresql/15/bin). One module per area; `cargo test --test blackbox lifecycle::`
+//! runs one of them.
+
+mod common;
+
+mod bad_input;
+mod docs;
+mod lifecycle;
+mod logging;
+mod metachar;
