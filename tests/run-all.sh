@@ -7,7 +7,7 @@
 # Installs what it needs first (packaging/deps.sh). Run as root on Debian 12.
 # Last line: "N passed, M failed" over all layers.
 set -u
-cd "$(dirname "$(readlink -f "$0")")/.."
+cd "$(dirname "$(readlink -f "$0")")/.." || exit 1
 export PATH="$HOME/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 LOGS=${TEST_LOGS:-/tmp/pgsql-ra-test-logs}
 rm -rf "$LOGS"; mkdir -p "$LOGS"
@@ -22,49 +22,78 @@ layer() { # name passed failed
   TOTAL_P=$((TOTAL_P + $2)); TOTAL_F=$((TOTAL_F + $3))
 }
 
-echo "=== style: cargo fmt --check, cargo clippy -D warnings"
+echo "=== style: cargo fmt --check, cargo clippy -D warnings, rustdoc -D warnings"
 p=0; f=0
 if cargo fmt --all -- --check > "$LOGS/fmt.log" 2>&1; then p=$((p+1)); else f=$((f+1)); cat "$LOGS/fmt.log"; fi
 if cargo clippy --all-targets -- -D warnings > "$LOGS/clippy.log" 2>&1; then p=$((p+1)); else f=$((f+1)); tail -40 "$LOGS/clippy.log"; fi
+if RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --document-private-items > "$LOGS/rustdoc.log" 2>&1; then
+  p=$((p+1)); else f=$((f+1)); tail -40 "$LOGS/rustdoc.log"; fi
 layer "style" $p $f
 
 echo "=== build"
-cargo build --release 2>&1 | tail -2
-[ -x target/release/pgsql ] || { echo "build failed"; exit 1; }
+# a failed build stops the run: later layers would test a stale binary
+rm -f target/release/pgsql
+if ! cargo build --release > "$LOGS/build.log" 2>&1 || [ ! -x target/release/pgsql ]; then
+  tail -40 "$LOGS/build.log"; echo "build failed"; echo "0 passed, 1 failed"; exit 1
+fi
+tail -1 "$LOGS/build.log"
 
-echo "=== cargo test (unit + black-box against real PostgreSQL 15)"
-cargo test --no-fail-fast 2>&1 | tee "$LOGS/cargo-test.log" | grep -E '^(test |     Running|test result)' 
-# per test binary: "Running unittests src/lib.rs (...)" then "test result: ok. N passed; M failed"
-python3 - "$LOGS/cargo-test.log" > "$LOGS/cargo-layers.txt" <<'PY'
-import re, sys
-unit = [0, 0]; black = [0, 0]; cur = None
-for line in open(sys.argv[1], errors="replace"):
-    m = re.match(r"\s+Running (\S+)", line)
-    if m:
-        cur = "unit" if m.group(1).startswith("unittests") else "black"
-    m = re.match(r"test result: \w+\. (\d+) passed; (\d+) failed", line)
-    if m and cur:
-        t = unit if cur == "unit" else black
-        t[0] += int(m.group(1)); t[1] += int(m.group(2))
-print(unit[0], unit[1], black[0], black[1])
-PY
-read up uf bp bf < "$LOGS/cargo-layers.txt"
-if ! grep -q 'test result' "$LOGS/cargo-test.log"; then uf=$((uf+1)); tail -30 "$LOGS/cargo-test.log"; fi
-layer "unit tests" "$up" "$uf"
-layer "black-box (real PostgreSQL)" "$bp" "$bf"
+# counts "test result:" lines of one cargo test run; its exit status counts too (a test
+# binary that aborts prints no result line but exits non-zero)
+cargo_layer() { # name log rc
+  local name=$1 log=$2 rc=$3 p f
+  read -r p f < <(awk '/^test result: /{for(i=1;i<=NF;i++){if($(i)~/^passed;/)p+=$(i-1); if($(i)~/^failed;/)f+=$(i-1)}} END{print p+0, f+0}' "$log")
+  if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; echo "$name: cargo test exited $rc"; tail -30 "$log"; fi
+  if ! grep -q '^test result: ' "$log"; then f=$((f+1)); fi
+  layer "$name" "$p" "$f"
+}
+
+echo "=== unit tests (cargo test --lib)"
+timeout 600 cargo test --lib --no-fail-fast > "$LOGS/unit.log" 2>&1; rc=$?
+grep -E '^test result|FAILED|panicked' "$LOGS/unit.log"
+cargo_layer "unit tests" "$LOGS/unit.log" $rc
+
+echo "=== unit tests as user nobody (the non-root lane)"
+# the same test binary, run by an ordinary user; the one test of the real runner's
+# privilege drop needs root and is skipped by name
+ubin=$(cargo test --lib --no-run --message-format=json 2>/dev/null | python3 -c '
+import json, sys
+for l in sys.stdin:
+    m = json.loads(l)
+    if m.get("reason") == "compiler-artifact" and m.get("profile", {}).get("test") and m.get("executable"):
+        print(m["executable"])' | head -1)
+NB=$(mktemp -d /tmp/pgsql-nobody.XXXXXX); chmod 755 "$NB"
+if [ -n "$ubin" ] && cp "$ubin" "$NB/unit"; then
+  chmod 755 "$NB/unit"
+  (cd "$NB" && timeout 300 runuser -u nobody -- ./unit --skip exec::tests::drops_to_the_named_user) > "$LOGS/unit-nobody.log" 2>&1; rc=$?
+else
+  echo "no unit test binary" > "$LOGS/unit-nobody.log"; rc=1
+fi
+rm -rf "$NB"
+grep -E '^test result|FAILED|panicked' "$LOGS/unit-nobody.log"
+cargo_layer "unit tests (nobody)" "$LOGS/unit-nobody.log" $rc
+
+echo "=== black-box tests against real PostgreSQL 15 (cargo test --test blackbox)"
+timeout 1200 cargo test --test blackbox --no-fail-fast > "$LOGS/blackbox.log" 2>&1; rc=$?
+grep -E '^test |^test result' "$LOGS/blackbox.log"
+cargo_layer "black-box (real PostgreSQL)" "$LOGS/blackbox.log" $rc
 
 tap_layer() { # name script
   local name=$1; shift
   echo "=== $name"
-  bash "$@" 2>&1 | tee "$LOGS/$name.log"
+  timeout 1800 bash "$@" 2>&1 | tee "$LOGS/$name.log"
+  local rc=${PIPESTATUS[0]}
   local line
   line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" "$LOGS/$name.log" | tail -1)
   if [ -n "$line" ]; then
     local p f
     p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\1/')
     f=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\2/')
+    # a script that exits non-zero (a crash, a timeout) fails even if its line says 0 failed
+    if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; echo "$name: exited $rc"; fi
     layer "$name" "$p" "$f"
   else
+    echo "$name: no summary line (exit $rc)"
     layer "$name" 0 1
   fi
 }
