@@ -1,5 +1,6 @@
-//! Raw `OCF_RESKEY_*` strings to a typed `Config`, and the level-0 validation of SPEC
-//! section 3 (parameter consistency only: no file system, no processes, no side effects).
+//! Raw `OCF_RESKEY_*` strings to a typed `Config`, and the level-0 validation (parameter
+//! consistency only: no file system, no processes, no side effects).
+//! Contract: docs/contract.md §2, §3.1.
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -1,4 +1,5 @@
 //! Tests of `Config::from_env`: defaults, level-0 rejections, replication settings.
+//! Contract: docs/contract.md §3.1.
 
 use super::*;
 use crate::ocf::OcfStatus;

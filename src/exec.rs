@@ -1,6 +1,7 @@
 //! The one way the agent runs a child process: an argv (never a shell), a cleared
 //! environment plus what the tool needs, the pgdba uid/gid and groups for PostgreSQL
 //! tools, and a deadline after which the child is killed and the call fails.
+//! Contract: docs/contract.md §8.
 
 use std::ffi::{CString, OsString};
 use std::path::PathBuf;

@@ -1,6 +1,7 @@
 //! The `pgsql` OCF resource agent: `run` maps an action and an environment to an OCF
 //! status. This is the only place where errors become exit codes, exit reasons and the
 //! one log line that reports them.
+//! Contract: docs/contract.md §1.3, §3.3.
 
 pub mod actions;
 pub mod cluster;

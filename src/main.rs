@@ -1,5 +1,6 @@
 //! Entry point of the `pgsql` OCF agent: the action is argv[1]; further arguments are
 //! ignored (OCF 1.1). Everything else happens in `pgsql::run`.
+//! Contract: docs/contract.md §1.1.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

@@ -1,5 +1,6 @@
-//! `meta-data` and `methods` (SPEC section 1): the XML is rendered from the parameter
+//! `meta-data` and `methods`: the XML is rendered from the parameter
 //! table, with the reference agent's action list and timeouts.
+//! Contract: docs/contract.md §1.1, §2.
 
 use std::fmt::Write;
 

@@ -1,5 +1,6 @@
-//! Every instance parameter of the agent (SPEC section 2) in one table. The meta-data is
+//! Every instance parameter of the agent  in one table. The meta-data is
 //! rendered from it and the typed configuration is read through it.
+//! Contract: docs/contract.md §2.
 
 /// The type of a parameter's value, as the meta-data declares it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,5 +1,6 @@
 //! Word splitting and quoting for the two options that are command lines by nature
 //! (start_opt, ctl_opt). Quotes group words; nothing is ever expanded or executed.
+//! Contract: docs/contract.md §8.
 
 /// Splits like a POSIX shell would for plain words and quotes, with no expansion of any
 /// kind: `$`, backquotes, `;`, `|` and the like are ordinary characters.

@@ -1,6 +1,7 @@
-//! validate-all and the checks every action runs first (SPEC section 3). Level 0 is the
+//! validate-all and the checks every action runs first . Level 0 is the
 //! typed configuration itself (`Config::from_env`); the local checks here (level 10) look
 //! at this node's files and users and change nothing.
+//! Contract: docs/contract.md §3.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

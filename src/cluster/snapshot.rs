@@ -1,6 +1,7 @@
 //! One snapshot of the cluster per action, parsed from `crm_mon -1 --output-as=xml`:
 //! nodes (online or not), where instances of the resource run promoted (`Promoted`, or the
 //! older `Master` spelling), and every node attribute, transient and permanent.
+//! Contract: docs/contract.md §5.1, §7.
 
 use crate::replication::{ClusterView, NodeView};
 

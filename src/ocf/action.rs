@@ -1,4 +1,5 @@
 //! The OCF action named by `argv[1]` (OCF 1.1: further arguments are ignored).
+//! Contract: docs/contract.md §1.1.
 
 use std::fmt;
 

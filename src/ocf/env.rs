@@ -1,5 +1,6 @@
 //! The OCF environment (OCF_RESKEY_*, OCF_RESKEY_CRM_meta_*, OCF_RESOURCE_INSTANCE,
 //! OCF_CHECK_LEVEL, notify lists): read once from a map so tests can pass their own.
+//! Contract: docs/contract.md §1.2.
 
 use std::collections::BTreeMap;
 use std::time::Duration;

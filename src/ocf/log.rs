@@ -1,6 +1,7 @@
 //! Logging as resource-agents does it: plain lines on stderr when run from a terminal;
 //! otherwise syslog (journald with instance/action fields when it runs) tagged
 //! `pgsql(<instance>)[<pid>]`, honouring HA_LOGFACILITY, HA_LOGFILE, HA_DEBUGLOG, HA_debug.
+//! Contract: docs/contract.md §1.4.
 
 use std::fmt::Write as _;
 use std::io::Write as _;

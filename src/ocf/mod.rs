@@ -1,5 +1,6 @@
-//! The OCF side of the contract (SPEC section 1): actions, environment, return codes,
+//! The OCF side of the contract: actions, environment, return codes,
 //! exit reason and logging.
+//! Contract: docs/contract.md §1.
 
 pub mod action;
 pub mod env;

@@ -1,4 +1,5 @@
 //! OCF return codes (OCF 1.1 section "Return codes"): the only values the agent exits with.
+//! Contract: docs/contract.md §1.3.
 
 use std::fmt;
 

@@ -1,6 +1,7 @@
-//! Text of the files the agent writes into PostgreSQL's configuration (SPEC section 6):
+//! Text of the files the agent writes into PostgreSQL's configuration:
 //! the recovery configuration, rep_mode.conf and `include ... # added by pgsql RA` lines,
 //! with every value escaped for PostgreSQL's config syntax; and reading one setting back.
+//! Contract: docs/contract.md §6.
 
 use std::path::Path;
 

@@ -1,6 +1,7 @@
 //! pg_ctl as the PostgreSQL owner: the argv of start, stop and promote. pg_ctl hands the
 //! server command line to /bin/sh itself, so every word of `-o` is shell-quoted here and
 //! paths that pg_ctl embeds in double quotes are refused by validation.
+//! Contract: docs/contract.md §4.1, §4.2, §8.
 
 use std::ffi::OsString;
 

@@ -1,5 +1,6 @@
 //! The pgdba user's ~/.pgpass, read the way libpq reads it, for monitor logins when
 //! monitor_password is empty (tokio-postgres does not read the file itself).
+//! Contract: docs/contract.md §4.3.
 
 /// Splits one .pgpass line into its five fields (`\:` and `\\` are escapes).
 fn fields(line: &str) -> Option<[String; 5]> {

@@ -1,5 +1,6 @@
 //! postmaster.pid: who runs in the data directory. A pid counts as our postmaster only
 //! when that process exists, is not a zombie, and works in this data directory.
+//! Contract: docs/contract.md §3.3, §4.3.
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,7 @@
 //! SQL access with tokio-postgres: over the unix socket (as pgdba, so peer authentication
 //! works even though the agent runs as root) or TCP to pghost, with a deadline on both the
 //! connection and each query; failures classified by connection state and SQLSTATE.
+//! Contract: docs/contract.md §5.10, §8.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

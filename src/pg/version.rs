@@ -1,5 +1,6 @@
 //! PG_VERSION of the data directory: which recovery configuration form and which
-//! replication features apply (SPEC sections 3 and 6).
+//! replication features apply .
+//! Contract: docs/contract.md §3, §6.
 
 use std::fmt;
 use std::path::Path;
