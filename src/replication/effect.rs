@@ -95,6 +95,17 @@ impl fmt::Display for Effect {
     }
 }
 
+/// The attribute changes among `steps`, in order.
+pub fn attr_changes(steps: &[Step]) -> Vec<AttrChange> {
+    steps
+        .iter()
+        .filter_map(|s| match &s.effect {
+            Effect::Attr(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// What a failed step means for the action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OnFail {
@@ -147,13 +158,7 @@ pub struct Decision {
 impl Decision {
     /// Just the attribute changes, in order (for tests and dry runs).
     pub fn attr_changes(&self) -> Vec<AttrChange> {
-        self.steps
-            .iter()
-            .filter_map(|s| match &s.effect {
-                Effect::Attr(c) => Some(c.clone()),
-                _ => None,
-            })
-            .collect()
+        attr_changes(&self.steps)
     }
 
     /// The effects without their failure policies.

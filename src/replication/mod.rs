@@ -257,13 +257,7 @@ impl Plan {
 
     /// The attribute changes so far, in order.
     pub fn attr_changes(&self) -> Vec<AttrChange> {
-        self.steps
-            .iter()
-            .filter_map(|s| match &s.effect {
-                Effect::Attr(c) => Some(c.clone()),
-                _ => None,
-            })
-            .collect()
+        effect::attr_changes(&self.steps)
     }
 
     /// The decision: these steps, then `outcome`.
