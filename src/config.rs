@@ -139,7 +139,7 @@ impl Raw<'_> {
         debug_assert_eq!(params::find(name).map(|p| p.kind), Some(Kind::Integer));
         let v = self.s(name);
         v.trim().parse::<u64>().map_err(|_| {
-            Error::Configured(format!(
+            Error::configured(format!(
                 "{name} must be a non-negative whole number, not {v:?}"
             ))
         })
@@ -150,14 +150,14 @@ impl Raw<'_> {
         match v.to_ascii_lowercase().as_str() {
             "true" | "yes" | "on" | "1" | "y" => Ok(true),
             "false" | "no" | "off" | "0" | "n" => Ok(false),
-            _ => Err(Error::Configured(format!(
+            _ => Err(Error::configured(format!(
                 "{name} must be true or false, not {v:?}"
             ))),
         }
     }
 
     fn words(&self, name: &str) -> Result<Vec<String>, Error> {
-        words::split(&self.s(name)).map_err(|e| Error::Configured(format!("{name}: {e}")))
+        words::split(&self.s(name)).map_err(|e| Error::configured(format!("{name}: {e}")))
     }
 }
 
@@ -172,7 +172,7 @@ impl Config {
         let raw = Raw { env };
         let rep_mode_s = raw.s("rep_mode");
         let rep_mode = RepMode::parse(&rep_mode_s).ok_or_else(|| {
-            Error::Configured(format!(
+            Error::configured(format!(
                 "invalid rep_mode {rep_mode_s:?}: use none, async, sync or slave"
             ))
         })?;
@@ -180,7 +180,7 @@ impl Config {
         let pgport = u16::try_from(pgport)
             .ok()
             .filter(|p| *p > 0)
-            .ok_or_else(|| Error::Configured(format!("pgport {pgport} is out of range")))?;
+            .ok_or_else(|| Error::configured(format!("pgport {pgport} is out of range")))?;
         let pgdata = PathBuf::from(raw.s("pgdata"));
         let config =
             nonempty_path(&raw.s("config")).unwrap_or_else(|| pgdata.join("postgresql.conf"));
@@ -215,7 +215,7 @@ impl Config {
             replication_slot_name: raw.s("replication_slot_name"),
             tmpdir: PathBuf::from(raw.s("tmpdir")),
             xlog_check_count: u32::try_from(raw.int("xlog_check_count")?)
-                .map_err(|_| Error::Configured("xlog_check_count is too large".into()))?,
+                .map_err(|_| Error::configured("xlog_check_count is too large"))?,
             crm_attr_timeout: Duration::from_secs(raw.int("crm_attr_timeout")?),
             external_standby_node_list: crate::ocf::env::split_nodes(
                 &raw.s("external_standby_node_list"),
@@ -227,7 +227,7 @@ impl Config {
     }
 
     fn check_consistency(&self, meta: &Meta) -> Result<(), Error> {
-        let bad = |m: String| Err(Error::Configured(m));
+        let bad = |m: String| Err(Error::configured(m));
         if !self.monitor_password.is_empty() && self.monitor_user.is_empty() {
             return bad("monitor_password is set but monitor_user is empty".into());
         }

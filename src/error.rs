@@ -14,17 +14,29 @@ use crate::pg::PgError;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Configuration is inconsistent or unusable (OCF_ERR_CONFIGURED).
-    #[error("{0}")]
-    Configured(String),
+    #[error("{reason}")]
+    Configured {
+        /// One sentence for the operator: the parameters or the server configuration are wrong.
+        reason: String,
+    },
     /// Something the agent needs is not installed (OCF_ERR_INSTALLED).
-    #[error("{0}")]
-    NotInstalled(String),
+    #[error("{reason}")]
+    NotInstalled {
+        /// One sentence for the operator: what is missing.
+        reason: String,
+    },
     /// A permission problem (OCF_ERR_PERM).
-    #[error("{0}")]
-    Permission(String),
+    #[error("{reason}")]
+    Permission {
+        /// One sentence for the operator: what may not be done.
+        reason: String,
+    },
     /// An action failed (OCF_ERR_GENERIC).
-    #[error("{0}")]
-    Failed(String),
+    #[error("{reason}")]
+    Failed {
+        /// One sentence for the operator: what went wrong.
+        reason: String,
+    },
     /// A child process failed.
     #[error(transparent)]
     Exec(#[from] ExecError),
@@ -61,13 +73,41 @@ pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 impl Error {
+    /// OCF_ERR_CONFIGURED with `reason`.
+    pub fn configured(reason: impl Into<String>) -> Error {
+        Error::Configured {
+            reason: reason.into(),
+        }
+    }
+
+    /// OCF_ERR_INSTALLED with `reason`.
+    pub fn not_installed(reason: impl Into<String>) -> Error {
+        Error::NotInstalled {
+            reason: reason.into(),
+        }
+    }
+
+    /// OCF_ERR_PERM with `reason`.
+    pub fn permission(reason: impl Into<String>) -> Error {
+        Error::Permission {
+            reason: reason.into(),
+        }
+    }
+
+    /// OCF_ERR_GENERIC with `reason`.
+    pub fn failed(reason: impl Into<String>) -> Error {
+        Error::Failed {
+            reason: reason.into(),
+        }
+    }
+
     /// The OCF code this failure returns.
     pub fn status(&self) -> OcfStatus {
         match self {
-            Error::Configured(_) => OcfStatus::ErrConfigured,
-            Error::NotInstalled(_) => OcfStatus::ErrInstalled,
-            Error::Permission(_) => OcfStatus::ErrPerm,
-            Error::Failed(_) | Error::Exec(_) | Error::Io { .. } | Error::Cluster(_) => {
+            Error::Configured { .. } => OcfStatus::ErrConfigured,
+            Error::NotInstalled { .. } => OcfStatus::ErrInstalled,
+            Error::Permission { .. } => OcfStatus::ErrPerm,
+            Error::Failed { .. } | Error::Exec(_) | Error::Io { .. } | Error::Cluster(_) => {
                 OcfStatus::ErrGeneric
             }
             Error::Pg(e) => e.status(),
@@ -93,10 +133,10 @@ mod tests {
     #[test]
     fn each_variant_maps_to_its_code() {
         let table = [
-            (Error::Configured("x".into()), OcfStatus::ErrConfigured),
-            (Error::NotInstalled("x".into()), OcfStatus::ErrInstalled),
-            (Error::Permission("x".into()), OcfStatus::ErrPerm),
-            (Error::Failed("x".into()), OcfStatus::ErrGeneric),
+            (Error::configured("x"), OcfStatus::ErrConfigured),
+            (Error::not_installed("x"), OcfStatus::ErrInstalled),
+            (Error::permission("x"), OcfStatus::ErrPerm),
+            (Error::failed("x"), OcfStatus::ErrGeneric),
             (
                 Error::io("write f", std::io::Error::other("boom")),
                 OcfStatus::ErrGeneric,

@@ -18,7 +18,7 @@ use crate::exec::RunAs;
 pub fn write_atomic(path: &Path, contents: &[u8], owner: Option<&RunAs>, mode: u32) -> Result<()> {
     let dir = path
         .parent()
-        .ok_or_else(|| Error::Failed(format!("{} has no parent directory", path.display())))?;
+        .ok_or_else(|| Error::failed(format!("{} has no parent directory", path.display())))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy())

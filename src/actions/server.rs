@@ -45,7 +45,7 @@ fn prepare_dirs<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
     let cfg = &agent.cfg;
     if cfg.logfile != Path::new("/dev/null") {
         if !w.reachable_by_pgdba(&cfg.logfile) {
-            return Err(Error::Permission(format!(
+            return Err(Error::permission(format!(
                 "log file {} is in a directory {} cannot enter",
                 cfg.logfile.display(),
                 cfg.pgdba
@@ -53,7 +53,7 @@ fn prepare_dirs<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
         }
         w.ensure_file(&cfg.logfile, 0o640)?;
         if !w.writable_by_pgdba(&cfg.logfile) {
-            return Err(Error::Permission(format!(
+            return Err(Error::permission(format!(
                 "log file {} is not writable by {}",
                 cfg.logfile.display(),
                 cfg.pgdba
@@ -64,7 +64,7 @@ fn prepare_dirs<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
         if !w.exists(dir) {
             w.ensure_dir(dir, 0o2775)?;
         } else if !w.writable_by_pgdba(dir) {
-            return Err(Error::Permission(format!(
+            return Err(Error::permission(format!(
                 "socket directory {} is not writable by {}",
                 dir.display(),
                 cfg.pgdba
@@ -124,7 +124,7 @@ pub fn remove_include<W: World>(w: &mut W, agent: &Agent, file: &Path) -> Result
 /// Creates tmpdir (mode 700, owned by pgdba); failing that is a permission problem.
 pub fn ensure_tmpdir<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
     w.ensure_dir(&agent.cfg.tmpdir, 0o700).map_err(|e| {
-        Error::Permission(format!(
+        Error::permission(format!(
             "tmpdir {} cannot be prepared: {}",
             agent.cfg.tmpdir.display(),
             crate::error::chain(&e)
@@ -197,13 +197,13 @@ async fn launch_and_wait<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
                 Err(e) => return Err(e),
             }
         } else if t0.elapsed() > Duration::from_secs(2) {
-            return Err(Error::Failed(format!(
+            return Err(Error::failed(format!(
                 "PostgreSQL exited during start{}",
                 log_tail(w, &cfg.logfile)
             )));
         }
         if Instant::now() + POLL >= agent.ctx.deadline {
-            return Err(Error::Failed(format!(
+            return Err(Error::failed(format!(
                 "PostgreSQL did not accept connections within {:.0}s: {last_err}",
                 t0.elapsed().as_secs_f64()
             )));
@@ -284,7 +284,7 @@ pub async fn stop_server<W: World>(w: &mut W, agent: &Agent, standby: bool) -> R
             } else {
                 ""
             };
-            return Err(Error::Failed(format!(
+            return Err(Error::failed(format!(
                 "PostgreSQL (pid {pid}) did not stop within {:.0}s after fast and immediate shutdown requests{state}",
                 t0.elapsed().as_secs_f64()
             )));
@@ -323,12 +323,10 @@ pub async fn wait_primary<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
             Err(e) => e.to_string(),
         };
         if w.postmaster().is_none() {
-            return Err(Error::Failed(
-                "PostgreSQL exited while being promoted".into(),
-            ));
+            return Err(Error::failed("PostgreSQL exited while being promoted"));
         }
         if Instant::now() + POLL >= deadline {
-            return Err(Error::Failed(format!(
+            return Err(Error::failed(format!(
                 "PostgreSQL did not become primary within {:.0}s: {last}",
                 t0.elapsed().as_secs_f64()
             )));

@@ -33,19 +33,19 @@ fn executable(p: &Path) -> bool {
 /// The level-10 checks. `probe` relaxes what a probe on a node without the data may lack.
 pub fn local_checks(cfg: &Config, probe: bool) -> Result<Local> {
     if !executable(&cfg.pgctl) {
-        return Err(Error::NotInstalled(format!(
+        return Err(Error::not_installed(format!(
             "pg_ctl not found or not executable at {} (parameter pgctl)",
             cfg.pgctl.display()
         )));
     }
     if !executable(&cfg.psql) {
-        return Err(Error::NotInstalled(format!(
+        return Err(Error::not_installed(format!(
             "psql not found or not executable at {} (parameter psql)",
             cfg.psql.display()
         )));
     }
     let pgdba = RunAs::lookup(&cfg.pgdba).ok_or_else(|| {
-        Error::NotInstalled(format!(
+        Error::not_installed(format!(
             "user {:?} (parameter pgdba) does not exist",
             cfg.pgdba
         ))
@@ -54,13 +54,13 @@ pub fn local_checks(cfg: &Config, probe: bool) -> Result<Local> {
     let conf_text = std::fs::read_to_string(&cfg.config).ok();
     if !probe {
         if !cfg.config.is_file() {
-            return Err(Error::NotInstalled(format!(
+            return Err(Error::not_installed(format!(
                 "configuration file {} does not exist",
                 cfg.config.display()
             )));
         }
         if !fsutil::writable_by(&cfg.pgdata, &pgdba) {
-            return Err(Error::Permission(format!(
+            return Err(Error::permission(format!(
                 "data directory {} is missing or not writable by {}",
                 cfg.pgdata.display(),
                 cfg.pgdba
@@ -70,13 +70,13 @@ pub fn local_checks(cfg: &Config, probe: bool) -> Result<Local> {
     let version = PgVersion::read(&cfg.pgdata);
     if let Some(v) = version {
         if cfg.rep_mode != RepMode::None && v < PgVersion::new(9, 1) {
-            return Err(Error::NotInstalled(format!(
+            return Err(Error::not_installed(format!(
                 "replication needs PostgreSQL 9.1 or later; {} has {v}",
                 cfg.pgdata.display()
             )));
         }
         if !cfg.replication_slot_name.is_empty() && v < PgVersion::new(9, 4) {
-            return Err(Error::Configured(format!(
+            return Err(Error::configured(format!(
                 "replication slots need PostgreSQL 9.4 or later; {} has {v}",
                 cfg.pgdata.display()
             )));
@@ -87,7 +87,7 @@ pub fn local_checks(cfg: &Config, probe: bool) -> Result<Local> {
             .into_iter()
             .find(|s| conffile::setting(text, s).is_some());
         if let (Some(name), None) = (socket_setting, &cfg.socketdir) {
-            return Err(Error::Configured(format!(
+            return Err(Error::configured(format!(
                 "{} sets {name}: set the socketdir parameter to the same directory",
                 cfg.config.display()
             )));
@@ -95,7 +95,7 @@ pub fn local_checks(cfg: &Config, probe: bool) -> Result<Local> {
     }
     if cfg.rep_mode.uses_recovery_config() {
         if !fsutil::dir_preparable(&cfg.tmpdir, &pgdba) {
-            return Err(Error::Permission(format!(
+            return Err(Error::permission(format!(
                 "tmpdir {} cannot be created or is not writable",
                 cfg.tmpdir.display()
             )));

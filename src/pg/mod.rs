@@ -9,6 +9,7 @@ pub mod pgpass;
 pub mod pidfile;
 pub mod queries;
 pub mod sql;
+pub mod sqlstate;
 pub mod version;
 
 use crate::ocf::OcfStatus;
@@ -72,6 +73,16 @@ impl PgError {
     /// The OCF code this failure maps to: always a generic error.
     pub fn status(&self) -> OcfStatus {
         OcfStatus::ErrGeneric
+    }
+
+    /// The SQLSTATE of a failed query or login, when the server sent one.
+    pub fn sqlstate(&self) -> Option<&str> {
+        match self {
+            PgError::Auth { sqlstate, .. } | PgError::Query { sqlstate, .. } if sqlstate != "-" => {
+                Some(sqlstate)
+            }
+            _ => None,
+        }
     }
 
     /// Worth another try while a server is starting.

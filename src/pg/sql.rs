@@ -11,8 +11,8 @@ use tokio::net::UnixStream;
 use tokio::time::Instant;
 use tokio_postgres::{Client, NoTls};
 
-use super::pgpass;
 use super::PgError;
+use super::{pgpass, sqlstate};
 use crate::exec::RunAs;
 
 /// Debian's compiled-in socket directory (libpq's default there).
@@ -80,11 +80,11 @@ fn classify(target: &str, e: tokio_postgres::Error) -> PgError {
         .map(|d| d.message().to_string())
         .unwrap_or_else(|| e.to_string());
     match e.code().map(|c| c.code()) {
-        Some("57P03") => PgError::Starting {
+        Some(code) if sqlstate::cannot_connect_now(code) => PgError::Starting {
             target: target.into(),
             detail,
         },
-        Some(code) if code.starts_with("28") => PgError::Auth {
+        Some(code) if sqlstate::invalid_authorization(code) => PgError::Auth {
             target: target.into(),
             sqlstate: code.into(),
             detail,

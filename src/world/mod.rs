@@ -90,7 +90,7 @@ impl RealWorld {
     fn owner(&self) -> Result<&RunAs> {
         self.pgdba
             .as_ref()
-            .ok_or_else(|| crate::error::Error::Failed("no PostgreSQL owner known".into()))
+            .ok_or_else(|| crate::error::Error::failed("no PostgreSQL owner known"))
     }
 }
 

@@ -111,7 +111,7 @@ impl<'a, W: World> Executor<'a, W> {
                     .and_then(|r| r.first().cloned().flatten())
                     .unwrap_or_default();
                 if names.trim() != expected.trim() {
-                    return Err(Error::Configured(format!(
+                    return Err(Error::configured(format!(
                         "synchronous_standby_names is {names:?} at start: remove it from postgresql.conf (the agent manages it through rep_mode.conf)"
                     )));
                 }
@@ -162,8 +162,8 @@ impl<'a, W: World> Executor<'a, W> {
         }
         match &d.outcome {
             Outcome::Status(s) => Ok(*s),
-            Outcome::Failed(why) => Err(Error::Failed(why.clone())),
-            Outcome::Misconfigured(why) => Err(Error::Configured(why.clone())),
+            Outcome::Failed(why) => Err(Error::failed(why.clone())),
+            Outcome::Misconfigured(why) => Err(Error::configured(why.clone())),
         }
     }
 
