@@ -240,7 +240,7 @@ impl CommandSpec {
             }
         };
         // A daemon the child left behind may hold the pipes open: read what is there.
-        let grace = Instant::now() + Duration::from_millis(300);
+        let grace = crate::clock::after(Instant::now(), Duration::from_millis(300));
         let stdout = tokio::time::timeout_at(grace, read_out)
             .await
             .ok()

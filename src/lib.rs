@@ -4,6 +4,7 @@
 //! Contract: docs/contract.md §1.3, §3.3.
 
 pub mod actions;
+pub mod clock;
 pub mod cluster;
 pub mod config;
 pub mod error;
@@ -31,15 +32,15 @@ pub const USAGE: &str =
 /// Runs `action_arg` with `env`; `tty` tells whether logs go to the terminal.
 pub fn run(action_arg: Option<&str>, env: Env, tty: bool) -> OcfStatus {
     let Some(arg) = action_arg else {
-        eprintln!("{USAGE}");
+        say(USAGE);
         return OcfStatus::ErrArgs;
     };
     let Some(action) = Action::parse(arg) else {
-        eprintln!("{USAGE}");
-        eprintln!(
-            "{}",
-            ocf::exit_reason_line(&env, &format!("unknown action {arg:?}"))
-        );
+        say(USAGE);
+        say(&ocf::exit_reason_line(
+            &env,
+            &format!("unknown action {arg:?}"),
+        ));
         return OcfStatus::ErrUnimplemented;
     };
     match action {
@@ -65,6 +66,12 @@ pub fn run(action_arg: Option<&str>, env: Env, tty: bool) -> OcfStatus {
     }
 }
 
+/// One line on stderr; a closed or full stderr is ignored (never a panic).
+fn say(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{line}");
+}
+
 fn print_stdout(text: &str) -> OcfStatus {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -78,7 +85,7 @@ fn report(ctx: &Ctx, e: &Error) -> OcfStatus {
     let status = e.status();
     let text = error::chain(e);
     tracing::error!("{} failed: {text}", ctx.action);
-    eprintln!("{}", ocf::exit_reason_line(&ctx.env, &text));
+    say(&ocf::exit_reason_line(&ctx.env, &text));
     status
 }
 

@@ -65,7 +65,7 @@ impl Ctx {
             action,
             timeout,
             started,
-            deadline: started + timeout.saturating_sub(margin),
+            deadline: crate::clock::after(started, timeout.saturating_sub(margin)),
         }
     }
 
@@ -144,7 +144,7 @@ pub async fn node_name<W: World>(w: &mut W, ctx: &Ctx) -> String {
     if let Some(n) = &ctx.meta.on_node {
         return n.clone();
     }
-    let limit = (Instant::now() + Duration::from_secs(5)).min(ctx.deadline);
+    let limit = crate::clock::within(Duration::from_secs(5), ctx.deadline);
     let spec = CommandSpec::new("/usr/sbin/crm_node").arg("-n");
     if let Ok(out) = world::run_ok(w, &spec, limit).await {
         let n = out.stdout.trim();

@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::{Agent, POLL};
+use crate::clock;
 use crate::config::RepMode;
 use crate::error::{Error, Result};
 use crate::pg::conffile;
@@ -187,7 +188,7 @@ async fn launch_and_wait<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
     let mut last_err = String::from("no answer yet");
     loop {
         if w.postmaster().is_some() {
-            let attempt = (Instant::now() + Duration::from_secs(5)).min(agent.ctx.deadline);
+            let attempt = clock::within(Duration::from_secs(5), agent.ctx.deadline);
             match check_sql(w, agent, attempt).await {
                 Ok(()) => {
                     tracing::info!("PostgreSQL started in {:.1}s", t0.elapsed().as_secs_f64());
@@ -202,7 +203,7 @@ async fn launch_and_wait<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
                 log_tail(w, &cfg.logfile)
             )));
         }
-        if Instant::now() + POLL >= agent.ctx.deadline {
+        if !clock::has(POLL, agent.ctx.deadline) {
             return Err(Error::failed(format!(
                 "PostgreSQL did not accept connections within {:.0}s: {last_err}",
                 t0.elapsed().as_secs_f64()
@@ -244,7 +245,7 @@ async fn wait_gone<W: World>(w: &mut W, until: Instant) -> bool {
 
 async fn request_stop<W: World>(w: &mut W, agent: &Agent, mode: StopMode) {
     let spec = ctl::stop(&agent.cfg, &agent.pgdba, mode);
-    let limit = (Instant::now() + Duration::from_secs(10)).min(agent.ctx.deadline);
+    let limit = clock::within(Duration::from_secs(10), agent.ctx.deadline);
     match w.run(&spec, limit).await {
         Ok(out) if out.success() => tracing::info!("{mode} shutdown requested", mode = mode.name()),
         // the server may have gone between our check and pg_ctl's: the wait decides
@@ -272,7 +273,7 @@ pub async fn stop_server<W: World>(w: &mut W, agent: &Agent, standby: bool) -> R
     let t0 = Instant::now();
     let delay = escalation_delay(agent.cfg.escalate_after(standby), agent.ctx.timeout);
     request_stop(w, agent, StopMode::Fast).await;
-    if !wait_gone(w, (t0 + delay).min(agent.ctx.deadline)).await {
+    if !wait_gone(w, clock::after(t0, delay).min(agent.ctx.deadline)).await {
         tracing::warn!(
             "PostgreSQL (pid {pid}) still running {:.1}s after fast shutdown; escalating to immediate",
             t0.elapsed().as_secs_f64()
@@ -297,7 +298,7 @@ pub async fn stop_server<W: World>(w: &mut W, agent: &Agent, standby: bool) -> R
 
 /// `pg_ctl promote` (at most 30 s).
 pub async fn promote<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
-    let limit = (Instant::now() + Duration::from_secs(30)).min(agent.ctx.deadline);
+    let limit = clock::within(Duration::from_secs(30), agent.ctx.deadline);
     world::run_ok(w, &ctl::promote(&agent.cfg, &agent.pgdba), limit).await?;
     tracing::info!("promote requested");
     Ok(())
@@ -325,7 +326,7 @@ pub async fn wait_primary<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
         if w.postmaster().is_none() {
             return Err(Error::failed("PostgreSQL exited while being promoted"));
         }
-        if Instant::now() + POLL >= deadline {
+        if !clock::has(POLL, deadline) {
             return Err(Error::failed(format!(
                 "PostgreSQL did not become primary within {:.0}s: {last}",
                 t0.elapsed().as_secs_f64()

@@ -65,7 +65,7 @@ impl Crm {
     ) -> Result<String> {
         let mut last: Option<ExecError> = None;
         loop {
-            let limit = (Instant::now() + per_try).min(self.deadline);
+            let limit = crate::clock::within(per_try, self.deadline);
             if Instant::now() >= self.deadline {
                 break;
             }
@@ -76,7 +76,7 @@ impl Crm {
                     last = Some(e);
                 }
             }
-            if Instant::now() + Duration::from_secs(1) >= self.deadline {
+            if !crate::clock::has(Duration::from_secs(1), self.deadline) {
                 break;
             }
             w.sleep(Duration::from_secs(1)).await;

@@ -163,6 +163,12 @@ struct OcfLayer {
     syslog: Option<Mutex<UnixDatagram>>,
 }
 
+/// A line on stderr; a closed stderr is ignored (logging never panics).
+fn to_stderr(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 fn append(path: &PathBuf, line: &str) {
     if let Ok(mut f) = std::fs::OpenOptions::new()
         .create(true)
@@ -184,7 +190,7 @@ impl<S: Subscriber> Layer<S> for OcfLayer {
         let text = format!("{}: {}", level_word(level), v.0);
         let plan = &self.plan;
         if plan.tty {
-            eprintln!("{text}");
+            to_stderr(&text);
             return;
         }
         if let (Some(fac), Some(sock)) = (plan.facility, &self.syslog) {
@@ -197,7 +203,7 @@ impl<S: Subscriber> Layer<S> for OcfLayer {
             append(f, &format!("{} {}:    {}\n", timestamp(), plan.tag, text));
         }
         if plan.facility.is_none() && plan.logfile.is_none() {
-            eprintln!("{} {text}", timestamp());
+            to_stderr(&format!("{} {text}", timestamp()));
         }
         if let Some(f) = &plan.debuglog {
             append(f, &format!("{}:\t{} {}\n", plan.tag, timestamp(), text));

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use tokio::time::Instant;
 
 use super::super::{server, Agent};
 use super::observe::BEST_EFFORT;
@@ -66,7 +65,7 @@ impl<'a, W: World> Executor<'a, W> {
                 return Ok(());
             }
             let mut quick = self.crm.clone();
-            quick.deadline = (Instant::now() + BEST_EFFORT).min(self.crm.deadline);
+            quick.deadline = crate::clock::within(BEST_EFFORT, self.crm.deadline);
             let r = quick.write(self.w, c).await;
             if r.is_err() {
                 self.unreachable = true;
@@ -174,7 +173,7 @@ impl<'a, W: World> Executor<'a, W> {
 
     /// Waits `d` when the deadline leaves room for it and one more look; false otherwise.
     pub async fn pause(&mut self, d: Duration) -> bool {
-        if Instant::now() + d + Duration::from_secs(1) >= self.agent.ctx.deadline {
+        if !crate::clock::has(d + Duration::from_secs(1), self.agent.ctx.deadline) {
             return false;
         }
         self.w.sleep(d).await;

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use tokio::time::Instant;
 
 use super::super::{node_name, Agent};
 use crate::cluster::Crm;
@@ -104,7 +103,7 @@ pub async fn observe<W: World>(
         Cluster::Required => (crm.snapshot(w).await?, true),
         Cluster::BestEffort => {
             let mut quick = crm.clone();
-            quick.deadline = (Instant::now() + BEST_EFFORT).min(crm.deadline);
+            quick.deadline = crate::clock::within(BEST_EFFORT, crm.deadline);
             match quick.snapshot(w).await {
                 Ok(v) => (v, true),
                 Err(e) => {
