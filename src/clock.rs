@@ -11,9 +11,7 @@ const FAR: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 
 /// `t + d`, or `t` plus ten years when that would overflow.
 pub fn after(t: Instant, d: Duration) -> Instant {
-    t.checked_add(d)
-        .or_else(|| t.checked_add(FAR))
-        .unwrap_or(t)
+    t.checked_add(d).or_else(|| t.checked_add(FAR)).unwrap_or(t)
 }
 
 /// `d` from now, but never past `deadline`.

@@ -165,10 +165,38 @@ fn nonempty_path(p: &str) -> Option<PathBuf> {
     (!p.is_empty()).then(|| PathBuf::from(p))
 }
 
+/// The environment variables whose values must be numbers when given.
+const NUMERIC_ENV: &[&str] = &[
+    "OCF_CHECK_LEVEL",
+    "OCF_RESKEY_CRM_meta_interval",
+    "OCF_RESKEY_CRM_meta_timeout",
+];
+
+/// Values that are not UTF-8, and OCF_CHECK_LEVEL / CRM_meta numbers that do not parse,
+/// are configuration errors naming the variable (never silently a default).
+pub fn check_env(env: &Env) -> Result<(), Error> {
+    if let Some(k) = env.not_utf8().next() {
+        let name = k.strip_prefix("OCF_RESKEY_").unwrap_or(k);
+        return Err(Error::configured(format!("{name} is not valid UTF-8")));
+    }
+    for k in NUMERIC_ENV {
+        if let Some(v) = env.get(k) {
+            if v.trim().parse::<u64>().is_err() {
+                let name = k.strip_prefix("OCF_RESKEY_").unwrap_or(k);
+                return Err(Error::configured(format!(
+                    "{name} must be a non-negative whole number, not {v:?}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Config {
     /// Reads every parameter and checks the level-0 rules. `meta` tells whether the
     /// resource is a promotable clone.
     pub fn from_env(env: &Env, meta: &Meta) -> Result<Config, Error> {
+        check_env(env)?;
         let raw = Raw { env };
         let rep_mode_s = raw.s("rep_mode");
         let rep_mode = RepMode::parse(&rep_mode_s).ok_or_else(|| {

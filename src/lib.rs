@@ -32,12 +32,12 @@ pub const USAGE: &str =
 /// Runs `action_arg` with `env`; `tty` tells whether logs go to the terminal.
 pub fn run(action_arg: Option<&str>, env: Env, tty: bool) -> OcfStatus {
     let Some(arg) = action_arg else {
-        say(USAGE);
+        ocf::say(USAGE);
         return OcfStatus::ErrArgs;
     };
     let Some(action) = Action::parse(arg) else {
-        say(USAGE);
-        say(&ocf::exit_reason_line(
+        ocf::say(USAGE);
+        ocf::say(&ocf::exit_reason_line(
             &env,
             &format!("unknown action {arg:?}"),
         ));
@@ -66,12 +66,6 @@ pub fn run(action_arg: Option<&str>, env: Env, tty: bool) -> OcfStatus {
     }
 }
 
-/// One line on stderr; a closed or full stderr is ignored (never a panic).
-fn say(line: &str) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{line}");
-}
-
 fn print_stdout(text: &str) -> OcfStatus {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -85,51 +79,21 @@ fn report(ctx: &Ctx, e: &Error) -> OcfStatus {
     let status = e.status();
     let text = error::chain(e);
     tracing::error!("{} failed: {text}", ctx.action);
-    say(&ocf::exit_reason_line(&ctx.env, &text));
+    ocf::print_exit_reason(&ctx.env, &text);
     status
-}
-
-/// When validation fails: stop succeeds (nothing here can be running under this
-/// configuration; in replication mode the node's status becomes UNKNOWN), monitor and
-/// status report not running, other actions fail.
-async fn on_invalid(ctx: &Ctx, e: Error) -> Result<OcfStatus> {
-    match ctx.action {
-        Action::Stop => {
-            tracing::error!(
-                "stop: configuration is invalid ({}); reporting stopped",
-                error::chain(&e)
-            );
-            if matches!(ctx.env.reskey("rep_mode"), Some("async") | Some("sync")) {
-                let mut w = world::RealWorld::new(std::path::PathBuf::new(), None, None);
-                if let Err(e) = actions::repl::mark_unknown(&mut w, ctx).await {
-                    tracing::warn!("cannot record UNKNOWN status: {}", error::chain(&e));
-                }
-            }
-            Ok(OcfStatus::Success)
-        }
-        Action::Monitor | Action::Status => {
-            if ctx.is_probe() {
-                tracing::debug!("probe: {}", error::chain(&e));
-            } else {
-                report(ctx, &e);
-            }
-            Ok(OcfStatus::NotRunning)
-        }
-        _ => Err(e),
-    }
 }
 
 async fn dispatch(ctx: &Ctx) -> Result<OcfStatus> {
     let cfg = match Config::from_env(&ctx.env, &ctx.meta) {
         Ok(c) => c,
-        Err(e) => return on_invalid(ctx, e).await,
+        Err(e) => return actions::invalid::on_invalid(ctx, e, None).await,
     };
     if ctx.action == Action::ValidateAll && ctx.check_level < 10 {
         return Ok(OcfStatus::Success);
     }
     let local = match validate::local_checks(&cfg, ctx.is_probe()) {
         Ok(l) => l,
-        Err(e) => return on_invalid(ctx, e).await,
+        Err(e) => return actions::invalid::on_invalid(ctx, e, Some(cfg)).await,
     };
     for w in &local.warnings {
         tracing::warn!("{w}");

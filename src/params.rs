@@ -127,6 +127,11 @@ pub const PARAMS: &[Param] = &[
       "Space separated application names of synchronous standbys the cluster does not manage (sync mode only)."),
 ];
 
+/// The default of parameter `name` ("" for an unknown name).
+pub fn default_of(name: &str) -> &'static str {
+    find(name).map(|p| p.default).unwrap_or("")
+}
+
 /// The parameter called `name`, if there is one.
 pub fn find(name: &str) -> Option<&'static Param> {
     PARAMS.iter().find(|p| p.name == name)

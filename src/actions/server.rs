@@ -221,16 +221,39 @@ pub async fn prepare_and_launch<W: World>(w: &mut W, agent: &Agent) -> Result<()
     launch_and_wait(w, agent).await
 }
 
-/// How long to give a fast shutdown: the configured delay, but never so long that the
-/// immediate shutdown has no time left before the operation times out.
-pub fn escalation_delay(configured: Duration, op_timeout: Duration) -> Duration {
-    let cap = op_timeout.saturating_sub(Duration::from_secs(10));
-    let cap = if cap.is_zero() { op_timeout / 2 } else { cap };
-    configured.min(cap)
+/// When a stop escalates and when it gives up, computed from the time left: the fast
+/// shutdown gets `stop_escalate` but never so long that the immediate shutdown loses its
+/// own budget (a third of the time left, at most 10 s), and the action keeps a last
+/// moment (a tenth, at most 1 s) to record the outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StopPlan {
+    /// Send the immediate shutdown when the server is still there at this point.
+    pub fast_until: Instant,
+    /// Stop waiting for the immediate shutdown at this point.
+    pub give_up: Instant,
+}
+
+/// The stop plan for a fast-shutdown delay of `configured`, from `now` to `deadline`.
+pub fn stop_plan(configured: Duration, now: Instant, deadline: Instant) -> StopPlan {
+    let left = deadline.saturating_duration_since(now);
+    let last = (left / 10).min(Duration::from_secs(1));
+    let immediate = (left / 3).min(Duration::from_secs(10));
+    let fast = configured.min(left.saturating_sub(immediate + last));
+    StopPlan {
+        fast_until: clock::after(now, fast),
+        give_up: deadline.checked_sub(last).unwrap_or(deadline),
+    }
+}
+
+/// Sends `signal` to `pid` (a postmaster that pg_ctl cannot reach).
+pub fn signal(pid: i32, signal: nix::sys::signal::Signal) {
+    if let Err(e) = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal) {
+        tracing::warn!("cannot send {signal} to postmaster {pid}: {e}");
+    }
 }
 
 /// Waits until the postmaster is gone or `until` passes; true when gone.
-async fn wait_gone<W: World>(w: &mut W, until: Instant) -> bool {
+pub async fn wait_gone<W: World>(w: &mut W, until: Instant) -> bool {
     loop {
         if w.postmaster().is_none() {
             return true;
@@ -271,15 +294,15 @@ pub async fn stop_server<W: World>(w: &mut W, agent: &Agent, standby: bool) -> R
         return Ok(());
     };
     let t0 = Instant::now();
-    let delay = escalation_delay(agent.cfg.escalate_after(standby), agent.ctx.timeout);
+    let plan = stop_plan(agent.cfg.escalate_after(standby), t0, agent.ctx.deadline);
     request_stop(w, agent, StopMode::Fast).await;
-    if !wait_gone(w, clock::after(t0, delay).min(agent.ctx.deadline)).await {
+    if !wait_gone(w, plan.fast_until).await {
         tracing::warn!(
             "PostgreSQL (pid {pid}) still running {:.1}s after fast shutdown; escalating to immediate",
             t0.elapsed().as_secs_f64()
         );
         request_stop(w, agent, StopMode::Immediate).await;
-        if !wait_gone(w, agent.ctx.deadline).await {
+        if !wait_gone(w, plan.give_up).await {
             let state = if w.process_stopped(pid) {
                 " (the process is stopped by a signal and cannot react)"
             } else {
@@ -341,21 +364,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escalation_is_capped_below_the_timeout() {
+    fn stop_plan_keeps_the_immediate_budget() {
         let s = Duration::from_secs;
+        let now = Instant::now();
+        // (configured, time left) -> (fast, give up before the deadline)
         let table = [
-            (s(90), s(120), s(90)),
-            (s(90), s(60), s(50)),
-            (s(5), s(60), s(5)),
-            (s(90), s(8), s(4)),
-            (s(0), s(60), s(0)),
+            (s(90), s(120), s(90), s(1)),
+            (s(90), s(58), s(47), s(1)),
+            (s(5), s(58), s(5), s(1)),
+            (
+                s(90),
+                s(9),
+                Duration::from_millis(5100),
+                Duration::from_millis(900),
+            ),
+            (s(0), s(58), s(0), s(1)),
+            (s(90), s(0), s(0), s(0)),
+            (Duration::MAX, s(30), s(19), s(1)),
         ];
-        for (configured, timeout, want) in table {
-            assert_eq!(
-                escalation_delay(configured, timeout),
-                want,
-                "{configured:?} {timeout:?}"
-            );
+        for (configured, left, fast, last) in table {
+            let p = stop_plan(configured, now, now + left);
+            assert_eq!(p.fast_until - now, fast, "{configured:?} {left:?}");
+            assert_eq!(now + left - p.give_up, last, "{configured:?} {left:?}");
         }
     }
 }

@@ -3,22 +3,52 @@
 //! Contract: docs/contract.md §1.2.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::time::Duration;
 
 /// The process environment as a plain map; nothing below reads `std::env` directly.
 #[derive(Debug, Clone, Default)]
 pub struct Env {
     vars: BTreeMap<String, String>,
+    /// Variables whose name is UTF-8 but whose value is not, as given.
+    raw: BTreeMap<String, OsString>,
 }
 
 impl Env {
-    /// The agent's own environment; variables whose name or value is not UTF-8 are left out.
+    /// The agent's own environment. A variable whose value is not UTF-8 is kept aside
+    /// ([`Env::not_utf8`]) so validation can name it; names that are not UTF-8 are ignored.
     pub fn from_process() -> Env {
-        Env {
-            vars: std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-                .collect(),
+        Env::from_os(std::env::vars_os())
+    }
+
+    /// An environment from raw pairs, as [`Env::from_process`] takes them.
+    pub fn from_os<I: IntoIterator<Item = (OsString, OsString)>>(pairs: I) -> Env {
+        let mut env = Env::default();
+        for (k, v) in pairs {
+            let Ok(k) = k.into_string() else { continue };
+            match v.into_string() {
+                Ok(v) => {
+                    env.vars.insert(k, v);
+                }
+                Err(v) => {
+                    env.raw.insert(k, v);
+                }
+            }
         }
+        env
+    }
+
+    /// The names of the variables whose value is not valid UTF-8.
+    pub fn not_utf8(&self) -> impl Iterator<Item = &str> {
+        self.raw.keys().map(String::as_str)
+    }
+
+    /// The variable `key` as the OS gave it (UTF-8 or not).
+    pub fn get_os(&self, key: &str) -> Option<OsString> {
+        self.vars
+            .get(key)
+            .map(OsString::from)
+            .or_else(|| self.raw.get(key).cloned())
     }
 
     /// An environment holding exactly these variables (for tests and callers with their own map).
@@ -33,6 +63,7 @@ impl Env {
                 .into_iter()
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
+            raw: BTreeMap::new(),
         }
     }
 

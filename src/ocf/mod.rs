@@ -26,6 +26,17 @@ pub fn exit_reason_line(env: &Env, reason: &str) -> String {
     format!("{prefix}{}", one_line.trim_end())
 }
 
+/// One line on stderr; a closed or full stderr is ignored (never a panic).
+pub fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// Prints the exit-reason line for `reason`.
+pub fn print_exit_reason(env: &Env, reason: &str) {
+    say(&exit_reason_line(env, reason));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

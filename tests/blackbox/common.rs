@@ -115,6 +115,31 @@ pub fn run_agent(action: &str, env: &[(String, String)]) -> Outcome {
     }
 }
 
+/// Like [`run_agent`], with one more variable whose value is raw bytes (not UTF-8).
+pub fn run_agent_raw(action: &str, env: &[(String, String)], key: &str, value: &[u8]) -> Outcome {
+    use std::os::unix::ffi::OsStrExt;
+    let t0 = Instant::now();
+    let out = Command::new(bin())
+        .arg(action)
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .env(key, std::ffi::OsStr::from_bytes(value))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the pgsql binary");
+    let mut shown = env.to_vec();
+    shown.push((key.to_string(), String::from_utf8_lossy(value).into_owned()));
+    Outcome {
+        action: action.to_string(),
+        env: shown,
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: t0.elapsed(),
+    }
+}
+
 static NEXT_PORT: AtomicU16 = AtomicU16::new(0);
 
 /// A PostgreSQL 15 cluster of its own: initdb'd in a temp dir owned by postgres, listening

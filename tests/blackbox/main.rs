@@ -10,3 +10,4 @@ mod docs;
 mod lifecycle;
 mod logging;
 mod metachar;
+mod running_invalid;

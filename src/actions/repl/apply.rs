@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-
 use super::super::{server, Agent};
 use super::observe::BEST_EFFORT;
 use crate::cluster::Crm;

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-
 use super::super::{node_name, Agent};
 use crate::cluster::Crm;
 use crate::error::Result;
