@@ -201,6 +201,16 @@ impl CommandSpec {
                 }
             }
         }
+        if Instant::now() >= deadline {
+            // never start what has no time left to finish
+            return Err(ExecError::TimedOut {
+                program: self.program_name(),
+                after: Duration::ZERO,
+            });
+        }
+        // its own process group, so a timeout ends everything it started (a daemon that
+        // detaches with setsid, like the postmaster pg_ctl launches, is not in it)
+        cmd.process_group(0);
         tracing::debug!("running {}", self.display());
         let mut child = cmd.spawn().map_err(|source| ExecError::Spawn {
             program: self.program_name(),
@@ -231,6 +241,12 @@ impl CommandSpec {
                 })
             }
             Err(_) => {
+                if let Some(pid) = child.id().and_then(|p| i32::try_from(p).ok()) {
+                    let _ = nix::sys::signal::killpg(
+                        nix::unistd::Pid::from_raw(pid),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
+                }
                 let _ = child.start_kill();
                 let _ = child.wait().await;
                 return Err(ExecError::TimedOut {
@@ -323,6 +339,35 @@ mod tests {
                 .unwrap_err();
             assert!(matches!(err, ExecError::TimedOut { .. }), "{err}");
             assert!(t0.elapsed() < Duration::from_secs(5));
+        });
+    }
+
+    #[test]
+    fn timeout_kills_the_whole_group_and_nothing_starts_past_the_deadline() {
+        rt().block_on(async {
+            let dir = std::env::temp_dir().join(format!("pgsql-ra-pg-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            let mark = dir.join("grandchild-lived");
+            // the shell's child outlives the shell unless the whole group is killed
+            let script = format!("(sleep 2; touch {}) & wait", mark.display());
+            let err = CommandSpec::new("/bin/sh")
+                .args(["-c", &script])
+                .run(Instant::now() + Duration::from_millis(300))
+                .await
+                .unwrap_err();
+            assert!(matches!(err, ExecError::TimedOut { .. }), "{err}");
+            tokio::time::sleep(Duration::from_millis(2500)).await;
+            assert!(!mark.exists(), "the grandchild survived the timeout");
+            let err = CommandSpec::new("/bin/true")
+                .run(Instant::now() - Duration::from_millis(1))
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, ExecError::TimedOut { after, .. } if after.is_zero()),
+                "{err}"
+            );
+            let _ = std::fs::remove_dir_all(&dir);
         });
     }
 

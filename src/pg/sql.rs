@@ -130,12 +130,80 @@ impl Drop for EffectiveIds {
     }
 }
 
-fn socket_connect(path: &Path, who: Option<&RunAs>) -> std::io::Result<UnixStream> {
-    let _ids = EffectiveIds::switch_to(who);
-    // a blocking connect on a unix socket returns at once (or fails when nobody listens)
-    let s = std::os::unix::net::UnixStream::connect(path)?;
-    s.set_nonblocking(true)?;
-    UnixStream::from_std(s)
+/// One non-blocking `connect()` as `who`: with the postmaster's accept queue full it fails
+/// at once with EAGAIN instead of blocking.
+fn socket_connect_once(
+    path: &Path,
+    who: Option<&RunAs>,
+) -> std::io::Result<std::os::unix::net::UnixStream> {
+    use nix::sys::socket::{self, AddressFamily, SockFlag, SockType, UnixAddr};
+    use std::os::fd::AsRawFd;
+    let fd = socket::socket(
+        AddressFamily::Unix,
+        SockType::Stream,
+        SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
+        None,
+    )?;
+    let addr = UnixAddr::new(path)?;
+    let ids = EffectiveIds::switch_to(who);
+    let res = socket::connect(fd.as_raw_fd(), &addr);
+    drop(ids);
+    res?;
+    Ok(std::os::unix::net::UnixStream::from(fd))
+}
+
+/// Connects to the unix socket `path` as `who`, trying again while the accept queue is full,
+/// until `deadline`.
+async fn socket_connect(
+    path: &Path,
+    who: Option<&RunAs>,
+    deadline: Instant,
+) -> std::io::Result<UnixStream> {
+    let pause = Duration::from_millis(50);
+    loop {
+        match socket_connect_once(path, who) {
+            Ok(s) => return UnixStream::from_std(s),
+            Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => {
+                if !crate::clock::has(pause, deadline) {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "the server's accept queue stayed full until the deadline",
+                    ));
+                }
+                tokio::time::sleep(pause).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Asks the server to cancel what `client` is running (a statement that reached the
+/// deadline), within one second.
+pub async fn cancel(client: &Client, t: &Target) {
+    let token = client.cancel_token();
+    let limit = crate::clock::after(Instant::now(), Duration::from_secs(1));
+    let res = tokio::time::timeout_at(limit, async {
+        match &t.host {
+            Endpoint::Socket(dir) => {
+                // a cancel request carries the backend's key, not credentials
+                let path = dir.join(format!(".s.PGSQL.{}", t.port));
+                let stream = UnixStream::connect(&path)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                token
+                    .cancel_query_raw(stream, NoTls)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            Endpoint::Tcp(_) => token.cancel_query(NoTls).await.map_err(|e| e.to_string()),
+        }
+    })
+    .await;
+    match res {
+        Ok(Ok(())) => tracing::info!("cancelled the statement that reached the deadline"),
+        Ok(Err(e)) => tracing::warn!("cannot cancel the statement: {e}"),
+        Err(_) => tracing::warn!("cannot cancel the statement: no answer in time"),
+    }
 }
 
 /// Connects and returns a client whose connection task runs on the current runtime.
@@ -154,16 +222,25 @@ pub async fn connect(t: &Target, deadline: Instant) -> Result<Client, PgError> {
     if let Some(pw) = &t.password {
         cfg.password(pw);
     }
+    // every statement of this connection ends by the deadline on the server side too
+    let left = deadline.saturating_duration_since(Instant::now());
+    let ms = u64::try_from(left.as_millis()).unwrap_or(u64::MAX).max(1);
+    cfg.options(format!("-c statement_timeout={ms}"));
     let fut = async {
         match &t.host {
             Endpoint::Socket(dir) => {
                 let path = dir.join(format!(".s.PGSQL.{}", t.port));
-                let stream = socket_connect(&path, t.os_user.as_ref()).map_err(|e| {
-                    PgError::Unreachable {
-                        target: target.clone(),
-                        detail: e.to_string(),
-                    }
-                })?;
+                let stream = socket_connect(&path, t.os_user.as_ref(), deadline)
+                    .await
+                    .map_err(|e| match e.kind() {
+                        std::io::ErrorKind::TimedOut => PgError::Timeout {
+                            target: target.clone(),
+                        },
+                        _ => PgError::Unreachable {
+                            target: target.clone(),
+                            detail: e.to_string(),
+                        },
+                    })?;
                 let (client, conn) = cfg
                     .connect_raw(stream, NoTls)
                     .await

@@ -113,6 +113,9 @@ impl World for RealWorld {
             return Ok(Vec::new());
         };
         let res = sql::result_sets(client, text, deadline).await;
+        if let (Err(PgError::Timeout { .. }), Some(target)) = (&res, &self.target) {
+            sql::cancel(client, &target()).await;
+        }
         if res.is_err() {
             // the next round trip starts on a fresh connection
             self.client = None;

@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 pub const PGBIN: &str = "/usr/lib/postgresql/15/bin";
 pub const ROOT: &str = "/tmp/pgsql-ra-tests";
 
-pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_pgsql")
+pub fn bin() -> String {
+    // PGSQL_AGENT_BIN runs the tests against another build (e.g. to show that a
+    // regression test fails on an older agent)
+    std::env::var("PGSQL_AGENT_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_pgsql").to_string())
 }
 
 /// These tests run PostgreSQL as the `postgres` user and so need root.
@@ -236,6 +238,11 @@ impl PgCluster {
 
     pub fn set_meta(&mut self, k: &str, v: &str) -> &mut Self {
         self.meta.insert(k.to_string(), v.to_string());
+        self
+    }
+
+    pub fn unset_meta(&mut self, k: &str) -> &mut Self {
+        self.meta.remove(k);
         self
     }
 

@@ -7,6 +7,7 @@ mod common;
 
 mod bad_input;
 mod docs;
+mod hangs;
 mod lifecycle;
 mod logging;
 mod metachar;
