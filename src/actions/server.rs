@@ -13,9 +13,9 @@ use super::{Agent, POLL};
 use crate::clock;
 use crate::config::RepMode;
 use crate::error::{Error, Result};
-use crate::pg::conffile;
 use crate::pg::ctl::{self, StopMode};
 use crate::pg::pidfile::PidFile;
+use crate::pg::{conffile, conftree};
 use crate::replication::Effect;
 use crate::world::{self, World};
 
@@ -72,17 +72,20 @@ fn prepare_dirs<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
             )));
         }
     }
-    if let Some(text) = w.read_file(&cfg.config) {
-        if let Some(stats) = conffile::setting(&text, "stats_temp_directory") {
-            let p = PathBuf::from(&stats);
-            let p = if p.is_absolute() {
-                p
-            } else {
-                cfg.pgdata.join(p)
-            };
-            if !w.exists(&p) {
-                w.ensure_dir(&p, 0o700)?;
-            }
+    let stats = {
+        let read = |p: &Path| w.read_file(p);
+        let list = |d: &Path| w.list_dir(d);
+        conftree::setting(&cfg.config, "stats_temp_directory", &read, &list)
+    };
+    if let Some(stats) = stats {
+        let p = PathBuf::from(&stats);
+        let p = if p.is_absolute() {
+            p
+        } else {
+            cfg.pgdata.join(p)
+        };
+        if !w.exists(&p) {
+            w.ensure_dir(&p, 0o700)?;
         }
     }
     Ok(())

@@ -10,8 +10,8 @@ use crate::config::{Config, RepMode};
 use crate::error::{Error, Result};
 use crate::exec::RunAs;
 use crate::fsutil;
-use crate::pg::conffile;
 use crate::pg::version::PgVersion;
+use crate::pg::{conffile, conftree};
 
 /// What the local checks learnt, for the action that follows.
 #[derive(Debug, Clone)]
@@ -28,6 +28,43 @@ fn executable(p: &Path) -> bool {
     std::fs::metadata(p)
         .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
         .unwrap_or(false)
+}
+
+/// The configuration file must be a regular file pgdba can read; say what is wrong.
+fn config_file_usable(conf: &Path, pgdba: &RunAs) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let what = match std::fs::metadata(conf) {
+        Err(e) if e.raw_os_error() == Some(libc::ENAMETOOLONG) => "has a path that is too long",
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "does not exist",
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => "cannot be reached",
+        Err(_) => "cannot be examined",
+        Ok(m) if m.is_dir() => "is a directory",
+        Ok(m) if !m.is_file() => "is not a regular file",
+        Ok(m) => {
+            let mode = m.permissions().mode();
+            let bit = if m.uid() == pgdba.uid.as_raw() {
+                0o400
+            } else if pgdba.groups.iter().any(|g| g.as_raw() == m.gid())
+                || m.gid() == pgdba.gid.as_raw()
+            {
+                0o040
+            } else {
+                0o004
+            };
+            if mode & bit != 0 && fsutil::reachable_by(conf, pgdba) {
+                return Ok(());
+            }
+            return Err(Error::permission(format!(
+                "configuration file {} cannot be read by {}",
+                conf.display(),
+                pgdba.name
+            )));
+        }
+    };
+    Err(Error::not_installed(format!(
+        "configuration file {} {what}",
+        conf.display()
+    )))
 }
 
 /// The level-10 checks. `probe` relaxes what a probe on a node without the data may lack.
@@ -50,13 +87,19 @@ pub fn local_checks(cfg: &Config, probe: bool) -> Result<Local> {
             cfg.pgdba
         ))
     })?;
+    if pgdba.uid.is_root() {
+        return Err(Error::configured(format!(
+            "pgdba {} has uid 0: PostgreSQL refuses to run as root",
+            cfg.pgdba
+        )));
+    }
     let mut warnings = Vec::new();
-    let conf_text = std::fs::read_to_string(&cfg.config).ok();
     if !probe {
-        if !cfg.config.is_file() {
-            return Err(Error::not_installed(format!(
-                "configuration file {} does not exist",
-                cfg.config.display()
+        config_file_usable(&cfg.config, &pgdba)?;
+        if cfg.logfile.is_dir() {
+            return Err(Error::configured(format!(
+                "logfile {} is a directory: name a file",
+                cfg.logfile.display()
             )));
         }
         if !fsutil::writable_by(&cfg.pgdata, &pgdba) {
@@ -82,16 +125,25 @@ pub fn local_checks(cfg: &Config, probe: bool) -> Result<Local> {
             )));
         }
     }
-    if let Some(text) = &conf_text {
-        let socket_setting = ["unix_socket_directories", "unix_socket_directory"]
-            .into_iter()
-            .find(|s| conffile::setting(text, s).is_some());
-        if let (Some(name), None) = (socket_setting, &cfg.socketdir) {
-            return Err(Error::configured(format!(
-                "{} sets {name}: set the socketdir parameter to the same directory",
-                cfg.config.display()
-            )));
-        }
+    // the setting may live in an included file (Debian keeps conf.d)
+    let read = |p: &Path| std::fs::read_to_string(p).ok();
+    let list = |d: &Path| -> Vec<String> {
+        std::fs::read_dir(d)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let socket_setting = ["unix_socket_directories", "unix_socket_directory"]
+        .into_iter()
+        .find(|s| conftree::setting(&cfg.config, s, &read, &list).is_some());
+    if let (Some(name), None) = (socket_setting, &cfg.socketdir) {
+        return Err(Error::configured(format!(
+            "{} (or a file it includes) sets {name}: set the socketdir parameter to the same directory",
+            cfg.config.display()
+        )));
     }
     if cfg.rep_mode.uses_recovery_config() {
         if !fsutil::dir_preparable(&cfg.tmpdir, &pgdba) {

@@ -73,7 +73,11 @@ impl LogPlan {
             .filter(|v| *v != "none")
             .map(|v| facility_code(v).unwrap_or(3 << 3));
         LogPlan {
-            tag: format!("pgsql({})[{}]", instance.full, std::process::id()),
+            tag: format!(
+                "pgsql({})[{}]",
+                one_line(&instance.full),
+                std::process::id()
+            ),
             tty,
             facility,
             logfile: nonempty("HA_LOGFILE").map(PathBuf::from),
@@ -161,6 +165,8 @@ impl Visit for MessageVisitor {
 struct OcfLayer {
     plan: LogPlan,
     syslog: Option<Mutex<UnixDatagram>>,
+    /// journald gets the lines through its own layer.
+    journald: bool,
 }
 
 /// A line on stderr; a closed stderr is ignored (logging never panics).
@@ -169,14 +175,30 @@ fn to_stderr(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
-fn append(path: &PathBuf, line: &str) {
-    if let Ok(mut f) = std::fs::OpenOptions::new()
+/// Control characters (a line break in OCF_RESOURCE_INSTANCE or in a message) written as
+/// escapes, so nothing can forge a log line.
+pub fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() && c != '\t' => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Appends a line to a log file; false when it cannot (a directory, no permission), so the
+/// caller writes the line somewhere else instead of dropping it.
+fn append(path: &PathBuf, line: &str) -> bool {
+    std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
-    {
-        let _ = f.write_all(line.as_bytes());
-    }
+        .and_then(|mut f| f.write_all(line.as_bytes()))
+        .is_ok()
 }
 
 impl<S: Subscriber> Layer<S> for OcfLayer {
@@ -187,7 +209,7 @@ impl<S: Subscriber> Layer<S> for OcfLayer {
         }
         let mut v = MessageVisitor(String::new());
         event.record(&mut v);
-        let text = format!("{}: {}", level_word(level), v.0);
+        let text = format!("{}: {}", level_word(level), one_line(&v.0));
         let plan = &self.plan;
         if plan.tty {
             to_stderr(&text);
@@ -199,14 +221,24 @@ impl<S: Subscriber> Layer<S> for OcfLayer {
                 let _ = s.send(msg.as_bytes());
             }
         }
+        let mut written = plan.facility.is_some() && (self.syslog.is_some() || self.journald);
         if let Some(f) = &plan.logfile {
-            append(f, &format!("{} {}:    {}\n", timestamp(), plan.tag, text));
+            if append(f, &format!("{} {}:    {}\n", timestamp(), plan.tag, text)) {
+                written = true;
+            } else {
+                to_stderr(&format!(
+                    "{} {}: WARNING: cannot append to HA_LOGFILE {}",
+                    timestamp(),
+                    plan.tag,
+                    f.display()
+                ));
+            }
         }
-        if plan.facility.is_none() && plan.logfile.is_none() {
+        if !written {
             to_stderr(&format!("{} {text}", timestamp()));
         }
         if let Some(f) = &plan.debuglog {
-            append(f, &format!("{}:\t{} {}\n", plan.tag, timestamp(), text));
+            let _ = append(f, &format!("{}:\t{} {}\n", plan.tag, timestamp(), text));
         }
     }
 }
@@ -223,7 +255,7 @@ pub fn init(env: &Env, instance: &Instance, action: Action, tty: bool) {
     let journald = match plan.facility {
         Some(_) if !plan.tty && std::path::Path::new(JOURNALD_SOCKET).exists() => {
             tracing_journald::layer().ok().map(|l| {
-                l.with_syslog_identifier(format!("pgsql({})", instance.full))
+                l.with_syslog_identifier(format!("pgsql({})", one_line(&instance.full)))
                     .with_custom_fields([
                         ("OCF_RESOURCE_INSTANCE", instance.full.as_bytes()),
                         ("OCF_ACTION", action.name().as_bytes()),
@@ -239,7 +271,11 @@ pub fn init(env: &Env, instance: &Instance, action: Action, tty: bool) {
             .map(Mutex::new),
         _ => None,
     };
-    let ocf = OcfLayer { plan, syslog };
+    let ocf = OcfLayer {
+        plan,
+        syslog,
+        journald: journald.is_some(),
+    };
     let _ = tracing_subscriber::registry()
         .with(tracing_subscriber::filter::LevelFilter::from_level(max))
         .with(ocf)

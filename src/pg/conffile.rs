@@ -106,7 +106,7 @@ pub fn setting(text: &str, name: &str) -> Option<String> {
 }
 
 /// A config value up to its comment: quoted (with `''` and backslash escapes) or bare.
-fn parse_value(v: &str) -> String {
+pub fn parse_value(v: &str) -> String {
     let mut chars = v.chars();
     if v.starts_with('\'') {
         chars.next();

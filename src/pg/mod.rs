@@ -2,6 +2,7 @@
 //! config-file text, pg_ctl argv, the SQL text and its answers, and the connection.
 
 pub mod conffile;
+pub mod conftree;
 pub mod ctl;
 pub mod facts;
 pub mod lsn;

@@ -89,18 +89,23 @@ pub fn control_pass(
     d
 }
 
+/// A standby name as a quoted identifier of synchronous_standby_names (`"` doubled).
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 /// rep_mode.conf text naming `standby` (and any standbys outside the cluster).
 pub fn rep_mode_conf(standby: Option<&str>, external: &[String]) -> String {
     let mut names: Vec<String> = standby.into_iter().map(str::to_string).collect();
     names.extend(external.iter().cloned());
     let value = match names.len() {
         0 => String::new(),
-        _ if external.is_empty() => format!("\"{}\"", names[0]),
+        _ if external.is_empty() => ident(&names[0]),
         n => format!(
             "FIRST {n} ({})",
             names
                 .iter()
-                .map(|s| format!("\"{s}\""))
+                .map(|s| ident(s))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -114,10 +119,7 @@ pub fn rep_mode_conf(standby: Option<&str>, external: &[String]) -> String {
 /// The cluster node rep_mode.conf names as synchronous standby, if any.
 pub fn named_standby(conf_text: &str, node_list: &[String]) -> Option<String> {
     let v = crate::pg::conffile::setting(conf_text, "synchronous_standby_names")?;
-    node_list
-        .iter()
-        .find(|n| v.contains(&format!("\"{n}\"")))
-        .cloned()
+    node_list.iter().find(|n| v.contains(&ident(n))).cloned()
 }
 
 #[cfg(test)]

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 
 use super::control::{control_pass, named_standby};
 use super::election::{election_round, Notes, Verdict};
-use super::observation::{note_file, rep_mode_file};
+use super::observation::note_file;
 use super::start::rep_mode_steps;
 use super::{
-    Attr, ClusterView, Decision, Effect, Observation, Outcome, Plan, CAN_NOT_PROMOTE, PROMOTE_ME,
+    Attr, ClusterView, Decision, Effect, Observation, OnFail, Outcome, Plan, CAN_NOT_PROMOTE,
+    PROMOTE_ME,
 };
 use crate::config::{Config, RepMode};
 use crate::ocf::OcfStatus;
@@ -95,6 +96,9 @@ pub fn decide(cfg: &Config, obs: &Observation) -> Decision {
         return p.finish(Outcome::Status(OcfStatus::NotRunning));
     };
     let me = obs.me.clone();
+    // a failing cluster tool never fails the monitor of a healthy server: attribute
+    // writes are warnings, and the next monitor tries again
+    p.attr_on_fail = OnFail::Warn;
     if cfg.check_wal_receiver {
         let status = if !facts.in_recovery {
             "normal (master)"
@@ -104,7 +108,7 @@ pub fn decide(cfg: &Config, obs: &Observation) -> Decision {
             p.note(Level::WARN, "the WAL receiver is not running");
             "ERROR"
         };
-        p.push(Effect::ReceiverStatus(status.into()));
+        p.push_with(Effect::ReceiverStatus(status.into()), OnFail::Warn);
     }
     if !facts.in_recovery {
         if obs.probe {
@@ -119,6 +123,14 @@ pub fn decide(cfg: &Config, obs: &Observation) -> Decision {
     }
     if obs.probe {
         p.set(&me, Attr::Score, CAN_NOT_PROMOTE);
+    }
+    if !obs.cluster_reachable {
+        // without a snapshot nobody can tell whether a primary exists: no election
+        p.note(
+            Level::WARN,
+            "no cluster snapshot: reporting the standby as running, no election this time",
+        );
+        return p.finish(Outcome::Status(OcfStatus::Success));
     }
     if obs.view.promoted.is_empty() {
         p.note(Level::INFO, "no primary exists");
@@ -152,6 +164,5 @@ pub fn decide(cfg: &Config, obs: &Observation) -> Decision {
     } else if obs.view.get(&me, Attr::DataStatus) == Some("DISCONNECT") {
         p.set(&me, Attr::Status, "HS:alone");
     }
-    let _ = rep_mode_file;
     p.finish(Outcome::Status(OcfStatus::Success))
 }

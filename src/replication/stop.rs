@@ -1,6 +1,7 @@
 //! stop and demote of the promotable clone (docs/contract.md §5.7, §5.8): record STOP (or
 //! UNKNOWN when PostgreSQL will not stop), attribute writes best-effort, and PGSQL.lock
-//! removed only when a primary stops while no standby instance exists anywhere.
+//! removed only when a primary stops while no standby instance exists anywhere. Once
+//! PostgreSQL is down, no bookkeeping step (rep_mode.conf, the lock) fails the action.
 
 use super::observation::lock_file;
 use super::start::rep_mode_steps;
@@ -36,7 +37,8 @@ fn stop_server(p: &mut Plan, cfg: &Config, obs: &Observation, primary: bool) {
                 lock_file(cfg).display()
             ),
         );
-        p.push(Effect::RemoveFile(lock_file(cfg)));
+        // PostgreSQL is down by then: a failed removal is a warning
+        p.push_with(Effect::RemoveFile(lock_file(cfg)), OnFail::Warn);
     }
 }
 
@@ -53,8 +55,9 @@ pub fn decide_stop(cfg: &Config, obs: &Observation) -> Decision {
     }
     stop_server(&mut p, cfg, obs, obs.server.primary());
     p.set(&me, Attr::Status, "STOP");
+    // PostgreSQL is down: bookkeeping failures are warnings, never a failed stop
     for e in rep_mode_steps(cfg, None) {
-        p.push(e);
+        p.push_with(e, OnFail::Warn);
     }
     p.delete(&me, Attr::MasterBaseline);
     p.finish(Outcome::Status(OcfStatus::Success))

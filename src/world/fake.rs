@@ -57,6 +57,8 @@ pub struct FakeWorld {
     pub failing: BTreeSet<String>,
     /// pg_ctl stop has no effect (a server that will not stop).
     pub stuck: bool,
+    /// Writes and removals under this directory fail (a full or read-only tmpdir).
+    pub read_only: Option<PathBuf>,
 }
 
 fn status(code: i32) -> ExitStatus {
@@ -97,6 +99,16 @@ impl FakeWorld {
                 _ => None,
             })
             .collect()
+    }
+
+    fn check_writable(&self, path: &Path) -> Result<()> {
+        match &self.read_only {
+            Some(dir) if path.starts_with(dir) => Err(crate::error::Error::io(
+                format!("cannot write {}", path.display()),
+                std::io::Error::from_raw_os_error(libc::EROFS),
+            )),
+            _ => Ok(()),
+        }
     }
 
     fn answer(&self, sql: &str) -> Rows {
@@ -218,6 +230,7 @@ impl World for FakeWorld {
     }
 
     fn write_file(&mut self, path: &Path, contents: &[u8], _mode: u32) -> Result<()> {
+        self.check_writable(path)?;
         let text = String::from_utf8_lossy(contents).into_owned();
         self.events.push(Event::Write(path.into(), text.clone()));
         self.files.insert(path.into(), text);
@@ -231,6 +244,7 @@ impl World for FakeWorld {
     }
 
     fn remove_file(&mut self, path: &Path) -> Result<bool> {
+        self.check_writable(path)?;
         let had = self.files.remove(path).is_some();
         if had {
             self.events.push(Event::Remove(path.into()));

@@ -31,13 +31,13 @@ fn connect_nonblocking(fd: i32, path: &std::path::Path) -> bool {
     use std::os::unix::ffi::OsStrExt;
     // SAFETY: an all-zero sockaddr_un is a valid value
     let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
-    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    addr.sun_family = libc::sa_family_t::try_from(libc::AF_UNIX).expect("AF_UNIX fits");
     let bytes = path.as_os_str().as_bytes();
     assert!(bytes.len() < addr.sun_path.len(), "socket path too long");
     for (dst, b) in addr.sun_path.iter_mut().zip(bytes) {
         *dst = *b as libc::c_char;
     }
-    let len = std::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t;
+    let len = libc::socklen_t::try_from(std::mem::size_of::<libc::sockaddr_un>()).expect("fits");
     // SAFETY: addr is a valid sockaddr_un of `len` bytes for the duration of the call
     let r = unsafe { libc::connect(fd, (&raw const addr).cast::<libc::sockaddr>(), len) };
     r == 0
@@ -50,7 +50,10 @@ fn monitor_ends_at_its_deadline_with_a_full_accept_queue() {
     let pid = c.postmaster_pid().unwrap();
     c.signal(pid, "STOP");
     let held = fill_accept_queue(&c);
-    eprintln!("{} connections queued before the queue was full", held.len());
+    eprintln!(
+        "{} connections queued before the queue was full",
+        held.len()
+    );
     c.set_meta("timeout", "5000");
     let out = c.agent("monitor");
     c.signal(pid, "CONT");
@@ -59,7 +62,10 @@ fn monitor_ends_at_its_deadline_with_a_full_accept_queue() {
     eprintln!("full accept queue: monitor took {:?}", out.elapsed);
     assert!(out.elapsed < Duration::from_secs(5), "{}", out.dump());
     c.unset_meta("timeout");
-    assert!(PgCluster::wait_until(Duration::from_secs(10), || c.agent("monitor").code == 0));
+    assert!(PgCluster::wait_until(Duration::from_secs(10), || c
+        .agent("monitor")
+        .code
+        == 0));
 }
 
 #[test]
@@ -84,7 +90,10 @@ fn a_slow_monitor_sql_is_cancelled_at_the_deadline() {
     c.set_meta("timeout", "3000");
     let out = c.agent("monitor");
     out.expect(1);
-    eprintln!("30 s monitor_sql, 3 s timeout: monitor took {:?}", out.elapsed);
+    eprintln!(
+        "30 s monitor_sql, 3 s timeout: monitor took {:?}",
+        out.elapsed
+    );
     assert!(out.elapsed < Duration::from_secs(3), "{}", out.dump());
     // the statement does not go on in the server
     let gone = PgCluster::wait_until(Duration::from_secs(2), || {
@@ -92,5 +101,8 @@ fn a_slow_monitor_sql_is_cancelled_at_the_deadline() {
             .map(|n| n == "0")
             .unwrap_or(false)
     });
-    assert!(gone, "pg_sleep(30) still running after the monitor returned");
+    assert!(
+        gone,
+        "pg_sleep(30) still running after the monitor returned"
+    );
 }

@@ -24,6 +24,8 @@ pub enum Cluster {
     Required,
     /// Short budget; without it the action goes on (stop, demote).
     BestEffort,
+    /// The whole budget; without it the action goes on (monitor).
+    Tolerant,
 }
 
 /// Whether the action needs the server's facts.
@@ -100,14 +102,16 @@ pub async fn observe<W: World>(
     let crm = crm(agent);
     let (view, reachable) = match cluster {
         Cluster::Required => (crm.snapshot(w).await?, true),
-        Cluster::BestEffort => {
+        Cluster::BestEffort | Cluster::Tolerant => {
             let mut quick = crm.clone();
-            quick.deadline = crate::clock::within(BEST_EFFORT, crm.deadline);
+            if cluster == Cluster::BestEffort {
+                quick.deadline = crate::clock::within(BEST_EFFORT, crm.deadline);
+            }
             match quick.snapshot(w).await {
                 Ok(v) => (v, true),
                 Err(e) => {
                     tracing::warn!(
-                        "no cluster snapshot ({}); stopping anyway",
+                        "no cluster snapshot ({}); going on without it",
                         crate::error::chain(&e)
                     );
                     let empty = ClusterView {

@@ -88,7 +88,11 @@ fn promote_table() {
 
 #[test]
 fn monitor_table() {
-    let primary = ["n1 data=LATEST", "n1 status=PRI", "n2 data=STREAMING|SYNC"];
+    let primary = [
+        "n1 data=LATEST (warn)",
+        "n1 status=PRI (warn)",
+        "n2 data=STREAMING|SYNC (warn)",
+    ];
     let rows = vec![
         Row {
             name: "down",
@@ -112,11 +116,11 @@ fn monitor_table() {
             cfg: &[("OCF_RESKEY_check_wal_receiver", "true")],
             obs: probe(obs(Srv::Primary, &["n1"], &[])),
             steps: &[
-                "receiver normal (master)",
-                "n1 score=1000",
-                "n1 data=LATEST",
-                "n1 status=PRI",
-                "n2 data=STREAMING|SYNC",
+                "receiver normal (master) (warn)",
+                "n1 score=1000 (warn)",
+                "n1 data=LATEST (warn)",
+                "n1 status=PRI (warn)",
+                "n2 data=STREAMING|SYNC (warn)",
             ],
             outcome: ok(OcfStatus::RunningPromoted),
         },
@@ -142,9 +146,9 @@ fn monitor_table() {
                 &[(Attr::DataStatus, "DISCONNECT")],
             )),
             steps: &[
-                "receiver normal",
-                "n1 score=-INFINITY",
-                "n1 status=HS:alone",
+                "receiver normal (warn)",
+                "n1 score=-INFINITY (warn)",
+                "n1 status=HS:alone (warn)",
             ],
             outcome: ok(OcfStatus::Success),
         },
@@ -154,8 +158,8 @@ fn monitor_table() {
             cfg: &[],
             obs: obs(Srv::Standby, &[], &[]),
             steps: &[
-                "n1 status=HS:alone",
-                "n1 xlog=0000000005000060",
+                "n1 status=HS:alone (warn)",
+                "n1 xlog=0000000005000060 (warn)",
                 "write xlog_note.0",
             ],
             outcome: ok(OcfStatus::Success),
@@ -165,7 +169,7 @@ fn monitor_table() {
             decide: monitor::decide,
             cfg: &[],
             obs: obs(Srv::Standby, &[], &[(Attr::DataStatus, "DISCONNECT")]),
-            steps: &["n1 status=HS:alone"],
+            steps: &["n1 status=HS:alone (warn)"],
             outcome: ok(OcfStatus::Success),
         },
     ];
@@ -180,10 +184,10 @@ fn monitor_table() {
     assert_eq!(
         shorts(&d),
         [
-            "n1 data=LATEST",
-            "n1 status=PRI",
-            "n2 data=DISCONNECT",
-            "n2 score=-INFINITY",
+            "n1 data=LATEST (warn)",
+            "n1 status=PRI (warn)",
+            "n2 data=DISCONNECT (warn)",
+            "n2 score=-INFINITY (warn)",
             "tmpdir",
             "rep_mode synchronous_standby_names = ''",
             "reload"

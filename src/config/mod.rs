@@ -115,6 +115,10 @@ pub struct Config {
     pub crm_attr_timeout: Duration,
     /// Lowercased application names of synchronous standbys the cluster does not manage (`external_standby_node_list`).
     pub external_standby_node_list: Vec<String>,
+    /// node_list as given (for messages and the comma rule).
+    pub raw_node_list: String,
+    /// external_standby_node_list as given.
+    pub raw_external: String,
 }
 
 /// Characters that pg_ctl's own `sh -c` command line would interpret inside its double
@@ -192,6 +196,8 @@ pub fn check_env(env: &Env) -> Result<(), Error> {
     Ok(())
 }
 
+mod rules;
+
 impl Config {
     /// Reads every parameter and checks the level-0 rules. `meta` tells whether the
     /// resource is a promotable clone.
@@ -248,9 +254,12 @@ impl Config {
             external_standby_node_list: crate::ocf::env::split_nodes(
                 &raw.s("external_standby_node_list"),
             ),
+            raw_node_list: raw.s("node_list"),
+            raw_external: raw.s("external_standby_node_list"),
             pgdata,
         };
         cfg.check_consistency(meta)?;
+        rules::check(&cfg, meta)?;
         Ok(cfg)
     }
 
@@ -367,5 +376,4 @@ impl Config {
 }
 
 #[cfg(test)]
-#[path = "config_tests.rs"]
 mod tests;
