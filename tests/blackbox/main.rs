@@ -8,6 +8,7 @@ mod common;
 mod bad_input;
 mod docs;
 mod hangs;
+mod hostile;
 mod lifecycle;
 mod logging;
 mod metachar;
