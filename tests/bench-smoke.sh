@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # Keeps the benchmark command working: `bench/run.sh --smoke` (our agent only, one sample of
 # everything, its own state directory, subnet and namespaces) must run through and record
 # every figure. Checks that each figure was measured, never its value: benchmarks have no
@@ -7,9 +8,9 @@
 # Last line: "bench-smoke: P passed, F failed".
 set -u
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
-PASS=0; FAIL=0; K=0
-ok()  { K=$((K + 1)); PASS=$((PASS + 1)); echo "ok $K - $*"; }
-nok() { K=$((K + 1)); FAIL=$((FAIL + 1)); echo "not ok $K - $*"; }
+TAP_LAYER=bench-smoke
+# shellcheck source=lib/tap.sh
+. "$ROOT/tests/lib/tap.sh"
 H=${HARNESS_DIR:-/tmp/pgsql-ra-bench}
 R=$H/results-smoke
 
@@ -39,6 +40,6 @@ if [ -s "$H/benchmarks-smoke.md" ] && grep -q '^| monitor on the primary' "$H/be
 else
   nok "report written"
 fi
-if ip netns list | grep -q '^pgrb-'; then nok "no pgrb-* namespace left"; else ok "no pgrb-* namespace left"; fi
-echo "bench-smoke: $PASS passed, $FAIL failed"
-[ $FAIL = 0 ]
+no_bench_netns_left() { ! ip netns list | grep -q '^pgrb-'; }
+check "no pgrb-* namespace left" no_bench_netns_left
+finish

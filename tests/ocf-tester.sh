@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR disable=SC2317  # the check functions run through check, the hooks through finish
 # resource-agents' ocf-tester against OUR installed agent (rep_mode=none) with a real
 # PostgreSQL 15 cluster in a temp directory, plus meta-data validation against the OCF DTD
 # and RelaxNG schema, and meta-data / methods as user nobody without any parameters.
@@ -14,7 +15,11 @@
 set -u
 T=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 ROOT=$(cd "$T/.." && pwd)
+# shellcheck source=harness/lib.sh
 . "$T/harness/lib.sh"
+TAP_LAYER=ocf-tester
+# shellcheck source=lib/tap.sh
+. "$T/lib/tap.sh"
 
 PROVIDER=${PROVIDER:-pgsqlrs}
 PORT=${TEST_PGPORT:-55433}
@@ -23,13 +28,7 @@ AGENT=${OCF_AGENT:-$INSTALLED}   # OCF_AGENT=PATH tests another executable (e.g.
 DTD=/usr/share/resource-agents/ra-api-1.dtd
 RNG=/usr/share/resource-agents/metadata.rng
 
-[ "$(id -u)" = 0 ] || { echo "ocf-tester.sh must run as root" >&2; exit 2; }
-
-N=0; PASS=0; FAIL=0
-ok()  { N=$((N + 1)); PASS=$((PASS + 1)); echo "ok $N - $*"; }
-nok() { N=$((N + 1)); FAIL=$((FAIL + 1)); echo "not ok $N - $*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; return 1; fi; }
-say() { echo "# $*"; }
+need_root ocf-tester.sh
 
 W=$(mktemp -d /tmp/pgsql-ocft.XXXXXX)
 chmod 755 "$W"
@@ -47,35 +46,23 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-finish() {
-  cleanup
-  echo "ocf-tester: $PASS passed, $FAIL failed"
-  [ $FAIL = 0 ]
-  exit
-}
+tap_before_finish() { cleanup; }
 
 # --- install -----------------------------------------------------------------------------
-if [ "${BUILD:-1}" != 0 ]; then
-  if command -v cargo >/dev/null; then
-    (cd "$ROOT" && cargo build --release 2>&1 | tail -1 | sed 's/^/# /')
-  else
-    say "cargo not found: using the existing target/release/pgsql"
-  fi
-fi
-check "agent installed as $INSTALLED (packaging/install.sh, mode 755)" \
-  eval '"$ROOT/packaging/install.sh" | sed "s/^/# /"; [ "$(stat -c %a "$INSTALLED" 2>/dev/null)" = 755 ]' \
-  || { echo "Bail out! agent not installed"; finish; }
+[ "${BUILD:-1}" != 0 ] && build_agent 1
+installed_mode_755() { install_agent; [ "$(stat -c %a "$INSTALLED" 2>/dev/null)" = 755 ]; }
+check "agent installed as $INSTALLED (packaging/install.sh, mode 755)" installed_mode_755 \
+  || bail "agent not installed"
 
 # --- meta-data and methods as nobody, no parameters ------------------------------------------
-# shellcheck disable=SC2034  # MD and ME are read inside the eval'd checks
 MD=$(cd / && runuser -u nobody -- env -i PATH=/usr/bin:/bin "$AGENT" meta-data 2>"$W/md.err"); RC=$?
 check "runuser -u nobody -- pgsql meta-data (no parameters): exit $RC" [ $RC = 0 ]
-check "... prints well-formed XML with <resource-agent name=\"pgsql\">" \
-  eval 'echo "$MD" | xmllint --noout - 2>/dev/null && echo "$MD" | grep -q "<resource-agent name=\"pgsql\""'
+meta_data_is_xml() { echo "$MD" | xmllint --noout - 2>/dev/null && echo "$MD" | is_pgsql_metadata; }
+check "... prints well-formed XML with <resource-agent name=\"pgsql\">" meta_data_is_xml
 [ -s "$W/md.err" ] && sed 's/^/# meta-data stderr: /' "$W/md.err"
 ME=$(cd / && runuser -u nobody -- env -i PATH=/usr/bin:/bin "$AGENT" methods 2>"$W/me.err"); RC=$?
 check "runuser -u nobody -- pgsql methods (no parameters): exit $RC" [ $RC = 0 ]
-say "methods: $(echo $ME)"
+say "methods: ${ME//$'\n'/ }"
 lists_actions() { local a; for a in "$@"; do echo "$ME" | grep -qx "$a" || return 1; done; }
 check "... lists start stop monitor meta-data validate-all" \
   lists_actions start stop monitor meta-data validate-all
@@ -88,16 +75,17 @@ xmlcheck() { (cd "$(dirname "$DTD")" && xmllint --noout "$@" - < "$W/meta-data.x
 check "meta-data valid: xmllint --noout --dtdvalid $DTD" xmlcheck --dtdvalid "$DTD"
 check "meta-data valid: xmllint --noout --relaxng $RNG" xmlcheck --relaxng "$RNG"
 if [ -f "$ROOT/ocf-metadata/pgsql.xml" ]; then
-  check "meta-data equals the committed ocf-metadata/pgsql.xml" \
-    eval 'diff -u "$ROOT/ocf-metadata/pgsql.xml" "$W/meta-data.xml" | head -20 | sed "s/^/# /"; [ "${PIPESTATUS[0]}" = 0 ]'
+  meta_data_is_committed() {
+    diff -u "$ROOT/ocf-metadata/pgsql.xml" "$W/meta-data.xml" | head -20 | sed "s/^/# /"
+    [ "${PIPESTATUS[0]}" = 0 ]
+  }
+  check "meta-data equals the committed ocf-metadata/pgsql.xml" meta_data_is_committed
 fi
 
 # --- PostgreSQL cluster ----------------------------------------------------------------------
-if ss -Hltn "sport = :$PORT" 2>/dev/null | grep -q .; then
-  echo "Bail out! port $PORT in use"; finish
-fi
+port_in_use "$PORT" && bail "port $PORT in use"
 check "initdb of a PostgreSQL 15 cluster in $DATA (port $PORT, socket dir $SOCK)" \
-  pg_initdb "$W" "$PORT" "$SOCK" || { echo "Bail out! initdb failed"; finish; }
+  pg_initdb "$W" "$PORT" "$SOCK" || bail "initdb failed"
 
 # --- ocf-tester --------------------------------------------------------------------------------
 ARGS=(-n pgsql
@@ -115,12 +103,11 @@ if grep -q "rc=6: Demoting a start resource should not fail" "$W/ocf-tester.out"
   say "      and aborts here, leaving PostgreSQL running (this script stops it)"
 fi
 check "ocf-tester exit 0" [ $RC = 0 ]
-check "ocf-tester: \"$AGENT passed all tests\"" \
-  eval 'grep -qx "$AGENT passed all tests" "$W/ocf-tester.out"'
-check "PostgreSQL stopped again after ocf-tester (no postmaster.pid, no postmaster)" \
-  eval '[ ! -e "$DATA/postmaster.pid" ] && ! pg_postmaster_pid "$DATA" >/dev/null'
-check "server log says \"database system is shut down\"" \
-  eval 'tail -n 5 "$PGLOG" | grep -q "database system is shut down"'
+ocf_tester_passed() { grep -qx "$AGENT passed all tests" "$W/ocf-tester.out"; }
+check "ocf-tester: \"$AGENT passed all tests\"" ocf_tester_passed
+pg_stopped() { [ ! -e "$DATA/postmaster.pid" ] && ! pg_postmaster_pid "$DATA" >/dev/null; }
+check "PostgreSQL stopped again after ocf-tester (no postmaster.pid, no postmaster)" pg_stopped
+check "server log says \"database system is shut down\"" shut_down_logged "$PGLOG" 5
 
 echo "# ocf-tester final line: $LAST"
 finish

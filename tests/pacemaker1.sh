@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR disable=SC2317  # functions run through check / wait_for / trap
 # End-to-end test of OUR agent (ocf:$PROVIDER:pgsql, rep_mode=none) on a real single-node
 # Corosync + Pacemaker cluster (tests/harness/cluster1.sh, 127.0.0.1, root namespaces).
 #
@@ -17,7 +18,11 @@
 set -u
 T=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 ROOT=$(cd "$T/.." && pwd)
+# shellcheck source=harness/lib.sh
 . "$T/harness/lib.sh"
+TAP_LAYER=pacemaker1
+# shellcheck source=lib/tap.sh
+. "$T/lib/tap.sh"
 
 PROVIDER=${PROVIDER:-pgsqlrs}
 PORT=${TEST_PGPORT:-55432}
@@ -32,17 +37,8 @@ AGENT=/usr/lib/ocf/resource.d/$PROVIDER/pgsql
 CLUSTER=$T/harness/cluster1.sh
 export WAIT_STEP=0.1
 
-[ "$(id -u)" = 0 ] || { echo "pacemaker1.sh must run as root" >&2; exit 2; }
-# tee ignores SIGINT/TERM so a Ctrl-C still lets the teardown print (and not die of SIGPIPE)
-exec > >(trap '' INT TERM; exec tee "$H/pacemaker1.log") 2>&1
-
-# --- TAP-like bookkeeping ---------------------------------------------------------------
-N=0; PASS=0; FAIL=0
-ok()  { N=$((N + 1)); PASS=$((PASS + 1)); echo "ok $N - $*"; }
-nok() { N=$((N + 1)); FAIL=$((FAIL + 1)); echo "not ok $N - $*"; }
-# check DESCRIPTION CMD... : ok when CMD succeeds
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; return 1; fi; }
-say() { echo "# $*"; }
+need_root pacemaker1.sh
+tee_output "$H/pacemaker1.log"
 
 T_UP=-; T_START=-; T_DETECT=-; T_RECOVER=-; T_STOP=-
 
@@ -53,17 +49,11 @@ q() {  # q SQL [psql options] : one query as postgres over the socket directory
       -Atq -v ON_ERROR_STOP=1 "$@" -c "$sql")
 }
 answers() { [ "$(q 'select 1' 2>/dev/null)" = 1 ]; }
-mon_xml() { crm_mon -1 --output-as=xml 2>/dev/null; }
 in_cib() { cibadmin -Q -o resources 2>/dev/null | grep -q "<primitive id=\"$RSC\""; }
-failcount() {  # fail count of RSC on this node (0 when none)
-  local v
-  v=$(crm_failcount --query -r "$RSC" -N "$NODE" 2>/dev/null | sed -n 's/.*value=\([^ ]*\).*/\1/p')
-  case $v in ''|'(null)') echo 0 ;; INFINITY) echo 1000000 ;; *) echo "$v" ;; esac
-}
 monitor_failure_shown() {  # crm_mon lists a failed monitor of RSC
-  mon_xml | grep -E "<failure [^>]*op_key=\"${RSC}_monitor_[0-9]+\"" | grep -q "node=\"$NODE\""
+  failures "${RSC}_monitor_[0-9]+\"" | grep -q "node=\"$NODE\""
 }
-no_failure_shown() { ! mon_xml | grep -q "<failure [^>]*op_key=\"${RSC}_"; }
+no_failure_shown() { no_failure "${RSC}_"; }
 recurring_monitor_ran() {
   crm_mon -1 -o --output-as=xml 2>/dev/null | grep -E "<operation_history [^>]*task=\"monitor\"" \
     | grep "interval=\"3000ms\"" | grep -q 'rc="0"'
@@ -93,7 +83,7 @@ teardown() {
 trap 'teardown' EXIT
 trap 'exit 130' INT TERM
 
-finish() {
+tap_before_finish() {
   echo
   echo "# ---- timings (pacemaker1, ocf:$PROVIDER:pgsql rep_mode=none, monitor 3s)"
   echo "# cluster up:                                     $T_UP s"
@@ -101,16 +91,13 @@ finish() {
   echo "# time from kill -9 to failure shown by crm_mon:  $T_DETECT s"
   echo "# time from kill -9 to PostgreSQL running again:  $T_RECOVER s"
   echo "# time from target-role=Stopped to Stopped:       $T_STOP s"
-  echo "pacemaker1: $PASS passed, $FAIL failed"
-  [ $FAIL = 0 ]
-  exit
 }
-bail() { echo "Bail out! $*"; teardown_check; finish; }
+tap_on_bail() { teardown_check; }
+all_down() { ! "$CLUSTER" status >/dev/null 2>&1 && ! pm_pid >/dev/null; }
 teardown_check() {
   teardown > "$H/teardown.out" 2>&1; sed '/^#/!s/^/# /' "$H/teardown.out"
   if [ "${KEEP:-0}" = 1 ]; then return 0; fi
-  check "teardown: cluster down, no PostgreSQL left on $DATA" \
-    eval '! "$CLUSTER" status >/dev/null 2>&1 && ! pm_pid >/dev/null'
+  check "teardown: cluster down, no PostgreSQL left on $DATA" all_down
 }
 
 # --- 0. build, install, PostgreSQL data directory --------------------------------------
@@ -118,19 +105,14 @@ say "leftovers of an earlier run (only what that run recorded)"
 "$CLUSTER" down | sed 's/^/# /'
 pg_stop_by_pid "$DATA" | sed 's/^/# /'
 
-if [ "${BUILD:-1}" != 0 ]; then
-  if command -v cargo >/dev/null; then
-    (cd "$ROOT" && cargo build --release 2>&1 | tail -2 | sed 's/^/# /')
-  else
-    say "cargo not found: using the existing target/release/pgsql"
-  fi
-fi
-check "agent installed as $AGENT (packaging/install.sh)" \
-  eval '"$ROOT/packaging/install.sh" | sed "s/^/# /"; [ -x "$AGENT" ]' || bail "no agent"
+[ "${BUILD:-1}" != 0 ] && build_agent 2
+agent_installed() { install_agent; [ -x "$AGENT" ]; }
+check "agent installed as $AGENT (packaging/install.sh)" agent_installed || bail "no agent"
 
-if ss -Hltn "sport = :$PORT" 2>/dev/null | grep -q .; then bail "port $PORT is in use"; fi
-check "initdb of a PostgreSQL 15 cluster in $DATA (port $PORT, socket dir $SOCK)" \
-  eval 'rm -rf "$SOCK" "$PGLOG"; pg_initdb "$P" "$PORT" "$SOCK" 127.0.0.1' || bail "initdb failed"
+port_in_use "$PORT" && bail "port $PORT is in use"
+fresh_initdb() { rm -rf "$SOCK" "$PGLOG"; pg_initdb "$P" "$PORT" "$SOCK" 127.0.0.1; }
+check "initdb of a PostgreSQL 15 cluster in $DATA (port $PORT, socket dir $SOCK)" fresh_initdb \
+  || bail "initdb failed"
 say "the socket directory $SOCK does not exist yet: the agent's start creates it"
 
 # --- a. cluster up ----------------------------------------------------------------------
@@ -141,8 +123,8 @@ if "$CLUSTER" up > "$H/cluster-up.out" 2>&1; then
 else
   sed 's/^/# /' "$H/cluster-up.out"; nok "cluster up"; bail "cluster did not come up"
 fi
-check "Pacemaker sees the agent: crm_resource --show-metadata ocf:$PROVIDER:pgsql" \
-  eval 'crm_resource --show-metadata "ocf:$PROVIDER:pgsql" 2>/dev/null | grep -q "<resource-agent name=\"pgsql\""'
+sees_agent() { crm_resource --show-metadata "ocf:$PROVIDER:pgsql" 2>/dev/null | is_pgsql_metadata; }
+check "Pacemaker sees the agent: crm_resource --show-metadata ocf:$PROVIDER:pgsql" sees_agent
 
 # --- b. primitive -> Started ------------------------------------------------------------
 XML="<primitive id=\"$RSC\" class=\"ocf\" provider=\"$PROVIDER\" type=\"pgsql\">
@@ -170,8 +152,9 @@ if cibadmin -C -o resources -X "$XML"; then
 else
   nok "primitive created with cibadmin"; bail "cibadmin -C failed"
 fi
-start_failed() { mon_xml | grep -q "<failure [^>]*op_key=\"${RSC}_start_0\""; }
-if wait_for 90 eval 'rsc_started "$RSC" || start_failed' && rsc_started "$RSC"; then
+start_failed() { failures "${RSC}_start_0\"" >/dev/null; }
+started_or_failed() { rsc_started "$RSC" || start_failed; }
+if wait_for 90 started_or_failed && rsc_started "$RSC"; then
   T_START=$(elapsed "$T0")
   echo "time from resource creation to Started: $T_START s"
   ok "resource $RSC Started on $NODE"
@@ -182,16 +165,19 @@ else
   tail -5 "$PGLOG" 2>/dev/null | sed 's/^/# postgres.log: /'
   bail "resource did not start"
 fi
-check "crm_mon names the agent ocf:$PROVIDER:pgsql" \
-  eval 'rsc_xml "$RSC" | grep -q "resource_agent=\"ocf:$PROVIDER:pgsql\""'
+names_agent() { rsc_xml "$RSC" | grep -q "resource_agent=\"ocf:$PROVIDER:pgsql\""; }
+check "crm_mon names the agent ocf:$PROVIDER:pgsql" names_agent
 
 # --- c. psql ------------------------------------------------------------------------------
 check "psql over the socket in $SOCK: select 1" answers
-check "server runs on port $PORT" eval '[ "$(q "show port")" = "$PORT" ]'
-check "psql over TCP 127.0.0.1:$PORT works" \
-  eval '[ "$(cd / && runuser -u postgres -- "$PGBIN/psql" -X -h 127.0.0.1 -p "$PORT" -d postgres -Atqc "select 2" 2>&1)" = 2 ]'
-check "write a row (create table t; insert 42)" \
-  eval 'q "create table t(i int); insert into t values (42)"'
+runs_on_port() { [ "$(q "show port")" = "$PORT" ]; }
+check "server runs on port $PORT" runs_on_port
+tcp_answers() {
+  [ "$(cd / && runuser -u postgres -- "$PGBIN/psql" -X -h 127.0.0.1 -p "$PORT" -d postgres -Atqc "select 2" 2>&1)" = 2 ]
+}
+check "psql over TCP 127.0.0.1:$PORT works" tcp_answers
+write_row() { q "create table t(i int); insert into t values (42)"; }
+check "write a row (create table t; insert 42)" write_row
 
 # --- d. kill -9 of the postmaster -> restarted locally -----------------------------------
 wait_for 15 recurring_monitor_ran || say "no completed 3s monitor seen yet"
@@ -215,41 +201,46 @@ else
 fi
 wait_for 20 monitor_failure_shown && [ "$T_DETECT" = - ] && T_DETECT=$(elapsed "$T0")
 check "crm_mon shows the failed monitor of $RSC (detected ${T_DETECT} s after the kill)" monitor_failure_shown
-FC=$(failcount)
-check "fail count of $RSC on $NODE is $FC (>= 1)" eval '[ "$FC" -ge 1 ] 2>/dev/null'
+FC=$(failcount "$RSC" "$NODE")
+failcount_positive() { [ "$FC" -ge 1 ] 2>/dev/null; }
+check "fail count of $RSC on $NODE is $FC (>= 1)" failcount_positive
 check "resource $RSC Started again on $NODE" wait_for 60 rsc_started "$RSC"
-check "the row written before the crash is still there" eval '[ "$(q "select i from t")" = 42 ]'
+row_still_there() { [ "$(q "select i from t")" = 42 ]; }
+check "the row written before the crash is still there" row_still_there
 crm_mon -1 -f -o 2>/dev/null | sed -n '/Active Resources/,$p' | sed 's/^/# /'
 
 # --- e. cleanup clears the failure, the resource stays up --------------------------------
 PM2=$(pm_pid)
-check "crm_resource --cleanup -r $RSC" eval 'crm_resource --cleanup -r "$RSC" | sed "s/^/# /"; [ "${PIPESTATUS[0]}" = 0 ]'
-check "failure cleared: no failed action, fail count 0" \
-  wait_for 30 eval 'no_failure_shown && [ "$(failcount)" = 0 ]'
+cleanup_rsc() { crm_resource --cleanup -r "$RSC" | sed "s/^/# /"; [ "${PIPESTATUS[0]}" = 0 ]; }
+check "crm_resource --cleanup -r $RSC" cleanup_rsc
+failure_cleared() { no_failure_shown && [ "$(failcount "$RSC" "$NODE")" = 0 ]; }
+check "failure cleared: no failed action, fail count 0" wait_for 30 failure_cleared
 sleep 7   # the re-probe and two monitor intervals
-check "after cleanup + 7 s: still Started, same postmaster pid $PM2, psql answers" \
-  eval 'rsc_started "$RSC" && [ "$(pm_pid)" = "$PM2" ] && answers'
+still_up() { rsc_started "$RSC" && [ "$(pm_pid)" = "$PM2" ] && answers; }
+check "after cleanup + 7 s: still Started, same postmaster pid $PM2, psql answers" still_up
 
 # --- f. target-role=Stopped, then delete --------------------------------------------------
 LOGLINES=$(wc -l < "$PGLOG")
 T0=$(now)
-check "crm_resource --meta -p target-role -v Stopped" \
-  eval 'crm_resource -r "$RSC" --meta -p target-role -v Stopped | sed "s/^/# /"; [ "${PIPESTATUS[0]}" = 0 ]' 
-if wait_for 90 eval 'rsc_stopped "$RSC" && ! pm_pid >/dev/null'; then
+stop_rsc() { crm_resource -r "$RSC" --meta -p target-role -v Stopped | sed "s/^/# /"; [ "${PIPESTATUS[0]}" = 0 ]; }
+check "crm_resource --meta -p target-role -v Stopped" stop_rsc
+stopped_no_postmaster() { rsc_stopped "$RSC" && ! pm_pid >/dev/null; }
+if wait_for 90 stopped_no_postmaster; then
   T_STOP=$(elapsed "$T0")
   ok "resource Stopped (in $T_STOP s)"
 else
   nok "resource Stopped"
 fi
-check "no postmaster.pid left in $DATA" eval '[ ! -e "$DATA/postmaster.pid" ]'
-check "postmaster $PM2 is gone" eval '! alive "$PM2"'
-check "server log says \"database system is shut down\"" \
-  eval 'tail -n +"$((LOGLINES + 1))" "$PGLOG" | grep -q "database system is shut down"'
+no_pid_file() { [ ! -e "$DATA/postmaster.pid" ]; }
+check "no postmaster.pid left in $DATA" no_pid_file
+gone() { ! alive "$1"; }
+check "postmaster $PM2 is gone" gone "$PM2"
+check "server log says \"database system is shut down\"" shut_down_logged "$PGLOG" "+$((LOGLINES + 1))"
 tail -n +"$((LOGLINES + 1))" "$PGLOG" | sed 's/^/# postgres.log: /'
 check "cibadmin -D removes the primitive" \
   cibadmin -D -o resources -X "<primitive id=\"$RSC\"/>"
-check "crm_mon shows no $RSC resource" \
-  wait_for 30 eval '! rsc_xml "$RSC" >/dev/null && ! crm_mon -1 2>/dev/null | grep -q "$RSC"'
+rsc_gone() { ! rsc_xml "$RSC" >/dev/null && ! crm_mon -1 2>/dev/null | grep -q "$RSC"; }
+check "crm_mon shows no $RSC resource" wait_for 30 rsc_gone
 
 # --- g. the agent's log lines in pacemaker.log --------------------------------------------
 # What is really there: Pacemaker exports HA_LOGFILE (= PCMK_logfile) to agents, and the
@@ -259,16 +250,19 @@ check "crm_mon shows no $RSC resource" \
 AGENT_LINES=$(grep -E "^[0-9TZ:.-]+ ${RSC}\(${RSC}\)\[[0-9]+\]: +(INFO|WARNING|ERROR|DEBUG):" "$PLOG")
 say "agent lines in $PLOG ($(echo "$AGENT_LINES" | grep -c .)):"
 echo "$AGENT_LINES" | cut -c1-200 | sed 's/^/#   /' | head -40
+agent_logged() { local l; for l in "$@"; do echo "$AGENT_LINES" | grep -q "$l" || return 1; done; }
 check "pacemaker.log has the agent's start lines (\"starting PostgreSQL\", \"PostgreSQL started in\")" \
-  eval 'echo "$AGENT_LINES" | grep -q "INFO: starting PostgreSQL: $PGBIN/pg_ctl" && echo "$AGENT_LINES" | grep -q "INFO: PostgreSQL started in"'
+  agent_logged "INFO: starting PostgreSQL: $PGBIN/pg_ctl" "INFO: PostgreSQL started in"
 check "pacemaker.log has the agent's monitor line after the kill (\"PostgreSQL is not running\")" \
-  eval 'echo "$AGENT_LINES" | grep -q "INFO: PostgreSQL is not running"'
+  agent_logged "INFO: PostgreSQL is not running"
 check "pacemaker.log has the agent's stop lines (\"fast shutdown requested\", \"PostgreSQL stopped in\")" \
-  eval 'echo "$AGENT_LINES" | grep -q "INFO: fast shutdown requested" && echo "$AGENT_LINES" | grep -q "INFO: PostgreSQL stopped in"'
-check "pacemaker.log: the controller recorded the failed 3s monitor (rc=7 not running)" \
-  eval 'grep -E "Result of monitor operation for $RSC on $NODE: not running" "$PLOG" | grep -q "key=${RSC}_monitor_3000 rc=7"'
-check "pacemaker.log: no agent ERROR/WARNING lines" \
-  eval '! echo "$AGENT_LINES" | grep -qE ": +(ERROR|WARNING):"'
+  agent_logged "INFO: fast shutdown requested" "INFO: PostgreSQL stopped in"
+failed_monitor_logged() {
+  grep -E "Result of monitor operation for $RSC on $NODE: not running" "$PLOG" | grep -q "key=${RSC}_monitor_3000 rc=7"
+}
+check "pacemaker.log: the controller recorded the failed 3s monitor (rc=7 not running)" failed_monitor_logged
+no_agent_warnings() { ! echo "$AGENT_LINES" | grep -qE ": +(ERROR|WARNING):"; }
+check "pacemaker.log: no agent ERROR/WARNING lines" no_agent_warnings
 
 # --- teardown -------------------------------------------------------------------------------
 teardown_check

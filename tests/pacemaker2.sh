@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR disable=SC2317  # functions run through check / wait_for / trap
 # End-to-end test of OUR agent as a PG-REX style promotable clone (ocf:$PROVIDER:pgsql,
 # rep_mode=sync) + IPaddr2 VIP on a fresh N-node Corosync + Pacemaker cluster
 # (tests/harness/cluster2.sh: one node per network+mount+UTS+PID namespace set, node I =
@@ -37,14 +38,21 @@
 set -u
 T=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 ROOT=$(cd "$T/.." && pwd)
+# shellcheck source=harness/lib.sh
 . "$T/harness/lib.sh"
+# shellcheck source=harness/pgclone.sh
 . "$T/harness/pgclone.sh"
 
 N=${1:-2}
 case $N in 2|3) ;; *) echo "usage: $0 [2|3]" >&2; exit 2 ;; esac
 NAME=pacemaker$N
+TAP_LAYER=$NAME
+CRM_VIA=cx   # tap.sh's crm_mon queries run on a live node
+# shellcheck source=lib/tap.sh
+. "$T/lib/tap.sh"
 PROVIDER=${PROVIDER:-pgsqlrs}
 CLUSTER=$T/harness/cluster2.sh
+# shellcheck disable=SC2034  # XMLGEN is read by pgclone.sh's create_resources
 XMLGEN=$T/harness/pgsql-clone-xml.sh
 VIP=$NET.100
 NODES=$(for i in $(seq 1 "$N"); do echo -n "node$i "; done); NODES=${NODES% }
@@ -52,16 +60,9 @@ LOCK=/var/lib/pgsql/tmp/PGSQL.lock   # the agent's tmpdir, same path inside ever
 REASON="My data may be inconsistent. You have to remove $LOCK file to force start."
 export WAIT_STEP=0.2
 
-[ "$(id -u)" = 0 ] || { echo "pacemaker2.sh must run as root" >&2; exit 2; }
-# tee ignores SIGINT/TERM so a Ctrl-C still lets the teardown print
-exec > >(trap '' INT TERM; exec tee "$H/$NAME.log") 2>&1
+need_root pacemaker2.sh
+tee_output "$H/$NAME.log"
 
-# --- TAP-like bookkeeping ---------------------------------------------------------------
-K=0; PASS=0; FAIL=0
-ok()  { K=$((K + 1)); PASS=$((PASS + 1)); echo "ok $K - $*"; }
-nok() { K=$((K + 1)); FAIL=$((FAIL + 1)); echo "not ok $K - $*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; return 1; fi; }
-say() { echo "# $*"; }
 step() { echo; echo "# ===== $* ====="; }
 
 declare -A TM   # measured times (s) by key
@@ -83,6 +84,24 @@ sync_standby() { states | awk '$2 == "HS:sync" {print $1}' | head -1; }
 async_standby() { states | awk '$2 == "HS:async" {print $1}' | head -1; }
 failed_start_reason() { failed_actions pgsql_start_0 "node$1"; }  # exit reason of a failed start on node I
 agent_log() { grep -hE "pgsql\(pgsql\)\[[0-9]+\]:" "$H/n$1/log/pacemaker/pacemaker.log" 2>/dev/null; }
+# replication_ready : a primary is promoted and its standbys are ready (standbys_ok)
+replication_ready() { local p; p=$(promoted_node) && standbys_ok "$p"; }
+# score_dstat_pstat_is I "SCORE/DATA-STATUS/STATUS" : node I's three attributes
+score_dstat_pstat_is() { [ "$(score "$1")/$(dstat "$1")/$(pstat "$1")" = "$2" ]; }
+# dstat_pstat_score_is I "DATA-STATUS/STATUS/SCORE"
+dstat_pstat_score_is() { [ "$(dstat "$1")/$(pstat "$1")/$(score "$1")" = "$2" ]; }
+# crm_attribute_is VALUE ARGS... : cx crm_attribute ARGS... -G -q prints VALUE
+crm_attribute_is() { local v=$1; shift; [ "$(cx crm_attribute "$@" -G -q 2>/dev/null)" = "$v" ]; }
+# insert_via_vip ID NOTE : the row (ID, NOTE) committed through the VIP
+insert_via_vip() { [ "$(sqlv "insert into t(id, note) values ($1, '$2') returning id")" = "$1" ]; }
+acks_at_least() { [ "$(writer_acks)" -ge "$1" ]; }   # the client has >= $1 acknowledged commits
+start_failed_on() { [ -n "$(failed_start_reason "$1")" ]; }   # crm_mon has a failed start on node I
+no_postmaster_on() { ! postmaster_alive "$1"; }
+measured() { [ "$1" != - ]; }   # a time was measured (not "-")
+# the checks that follow a failover (watch_failover's NEWP, BADPROMO; S and A before it)
+sync_standby_promoted() { [ "$NEWP" = "$S" ]; }
+async_never_promoted() { [ "$BADPROMO" = 0 ] && [ "$NEWP" != "$A" ]; }
+no_ack_lost() { [ "$ack" -gt 0 ] && [ "$ack" = "$fnd" ]; }   # after read ... ack fnd ... <<< writer_verify
 
 # writer_verify I : every acknowledged id of this writer is in table t on node I
 # prints "attempted acknowledged found unknown(timeouts) errors"
@@ -107,7 +126,6 @@ watch_failover() {
   end=$(awk -v n="$(now)" 'BEGIN{printf "%.3f", n + 120}')
   while awk -v n="$(now)" -v e="$end" 'BEGIN{exit !(n < e)}'; do
     q=$(promoted_node)
-    # shellcheck disable=SC2034  # BADPROMO is read in check ... eval strings
     [ -n "$bad" ] && [ "$q" = "$bad" ] && BADPROMO=1
     if [ -n "$q" ] && [ "$q" != "$old" ]; then
       [ "$T_PROMO" = - ] && { NEWP=$q; T_PROMO=$(elapsed "$t0"); }
@@ -128,11 +146,12 @@ watch_failover() {
 # pg_basebackup via the VIP, rm PGSQL.lock, crm_resource --cleanup; waits for HS:sync
 # (N=3: streaming, with exactly one HS:sync standby). Sets T_REJOIN (cleanup -> state) and
 # T_REJOIN_ALL (whole procedure).
+rejoined() { pstat "$1" | grep -qE "^HS:(sync|async)$" && standbys_ok "$REB_P"; }
 rejoin() {
   local i=$1
   T_REJOIN=-; T_REJOIN_ALL=-
   rebuild_node "$i" || { nok "rejoin node$i: $REB_ERR"; return 1; }
-  if wait_for 120 eval 'pstat "$i" | grep -qE "^HS:(sync|async)$" && standbys_ok "$REB_P"'; then
+  if wait_for 120 rejoined "$i"; then
     T_REJOIN=$(elapsed "$REB_TC"); T_REJOIN_ALL=$(elapsed "$REB_T0")
     ok "rejoin: node$i is $(pstat "$i") again ${T_REJOIN} s after crm_resource --cleanup (${T_REJOIN_ALL} s with the rebuild)"
   else
@@ -184,24 +203,23 @@ summary() {
   done
   return 0
 }
-finish() {
+no_netns_left() { ! ip netns list | grep -q "^${NETNS_PREFIX}-"; }
+tap_before_finish() {
   teardown > "$H/teardown.out" 2>&1; sed 's/^/# /' "$H/teardown.out"
   if [ "${KEEP:-0}" != 1 ]; then
-    check "teardown: no ${NETNS_PREFIX}-* network namespace left" eval '! ip netns list | grep -q "^${NETNS_PREFIX}-"'
+    check "teardown: no ${NETNS_PREFIX}-* network namespace left" no_netns_left
   fi
   summary
   trap - EXIT
-  echo "$NAME: $PASS passed, $FAIL failed"
-  [ $FAIL = 0 ]; exit
 }
-bail() { echo "Bail out! $*"; show | sed 's/^/# /'; finish; }
+tap_on_bail() { show | sed 's/^/# /'; }
 
 # ======================================================================================
 step "0. build, install, fresh cluster"
 "$CLUSTER" down 2>&1 | sed 's/^/# /'
 if [ "${BUILD:-1}" != 0 ]; then
-  (cd "$ROOT" && cargo build --release 2>&1 | tail -1 | sed 's/^/# /')
-  check "agent installed (packaging/install.sh)" eval '"$ROOT/packaging/install.sh" | sed "s/^/# /"; [ "${PIPESTATUS[0]}" = 0 ]' || bail "no agent"
+  build_agent 1
+  check "agent installed (packaging/install.sh)" install_agent || bail "no agent"
 fi
 command -v nft >/dev/null || bail "nft missing: run packaging/deps.sh"
 T0=$(now)
@@ -213,7 +231,7 @@ fi
 knows_agent() {
   local i
   for i in $(seq 1 "$N"); do
-    nx "$i" crm_resource --show-metadata "ocf:$PROVIDER:pgsql" 2>/dev/null | grep -q '<resource-agent name="pgsql"' || return 1
+    nx "$i" crm_resource --show-metadata "ocf:$PROVIDER:pgsql" 2>/dev/null | is_pgsql_metadata || return 1
   done
 }
 check "Pacemaker knows ocf:$PROVIDER:pgsql on every node" knows_agent
@@ -224,7 +242,8 @@ check "PostgreSQL 15: initdb on node1, replication settings, pg_basebackup to no
 step "a. bring-up"
 T0=$(now)
 check "resources created: vip-master, pgsql-clone (ocf:$PROVIDER:pgsql, sync), colocation + orders" create_resources || bail "cibadmin failed"
-if wait_for 120 eval 'p=$(promoted_node) && [ -n "$p" ] && [ "$(pstat $p)" = PRI ]'; then
+primary_pri() { local p; p=$(promoted_node) && [ -n "$p" ] && [ "$(pstat "$p")" = PRI ]; }
+if wait_for 120 primary_pri; then
   P=$(promoted_node); tm promoted "$(elapsed "$T0")"
   ok "node$P Promoted with pgsql-status PRI"
 else
@@ -239,34 +258,34 @@ check "VIP $VIP on node$P" wait_for 30 vip_on "$P"
 S=$(sync_standby); A=$(async_standby)
 say "primary node$P, sync standby node${S:-?}${A:+, async standby node$A}"
 check "primary: master-pgsql 1000, pgsql-data-status LATEST, pgsql-status PRI" \
-  eval '[ "$(score $P)/$(dstat $P)/$(pstat $P)" = "1000/LATEST/PRI" ]'
-check "primary: pgsql-master-baseline set (16 hex digits: $(attr "$P" pgsql-master-baseline))" \
-  eval '[[ "$(attr $P pgsql-master-baseline)" =~ ^[0-9A-F]{16}$ ]]'
-check "sync standby: master-pgsql 100, STREAMING|SYNC, HS:sync" \
-  eval '[ -n "$S" ] && [ "$(score $S)/$(dstat $S)/$(pstat $S)" = "100/STREAMING|SYNC/HS:sync" ]'
+  score_dstat_pstat_is "$P" "1000/LATEST/PRI"
+baseline_set() { [[ "$(attr "$P" pgsql-master-baseline)" =~ ^[0-9A-F]{16}$ ]]; }
+check "primary: pgsql-master-baseline set (16 hex digits: $(attr "$P" pgsql-master-baseline))" baseline_set
+sync_standby_normal() { [ -n "$S" ] && score_dstat_pstat_is "$S" "100/STREAMING|SYNC/HS:sync"; }
+check "sync standby: master-pgsql 100, STREAMING|SYNC, HS:sync" sync_standby_normal
 if [ "$N" = 3 ]; then
-  check "async standby: master-pgsql -INFINITY, STREAMING|ASYNC, HS:async" \
-    eval '[ -n "$A" ] && [ "$(score $A)/$(dstat $A)/$(pstat $A)" = "-INFINITY/STREAMING|ASYNC/HS:async" ]'
+  async_standby_normal() { [ -n "$A" ] && score_dstat_pstat_is "$A" "-INFINITY/STREAMING|ASYNC/HS:async"; }
+  check "async standby: master-pgsql -INFINITY, STREAMING|ASYNC, HS:async" async_standby_normal
 fi
 repmode_names() { grep -qxF "synchronous_standby_names = '\"node$2\"'" "$H/n$1/pgsql/tmp/rep_mode.conf"; }
 check "rep_mode.conf on node$P names node$S" repmode_names "$P" "$S"
-check "pg_stat_replication on node$P: node$S streaming sync" \
-  eval 'sqln $P "select application_name, state, sync_state from pg_stat_replication" | grep -qx "node$S|streaming|sync"'
-check "synchronous commit through the VIP from the client" \
-  eval '[ "$(sqlv "insert into t(id, note) values (2, '"'"'via VIP'"'"') returning id")" = 2 ]'
+streams_sync() { sqln "$P" "select application_name, state, sync_state from pg_stat_replication" | grep -qx "node$S|streaming|sync"; }
+check "pg_stat_replication on node$P: node$S streaming sync" streams_sync
+check "synchronous commit through the VIP from the client" insert_via_vip 2 "via VIP"
 # PG-REX operation tools
 W=$(cx crm_resource -r pgsql-clone -W 2>&1)
+# shellcheck disable=SC2001  # a prefix on every line
 echo "$W" | sed 's/^/# crm_resource -r pgsql-clone -W: /'
-check "crm_resource -r pgsql-clone -W prints 'resource pgsql-clone is running on: node$P Promoted'" \
-  eval 'echo "$W" | grep -qx "resource pgsql-clone is running on: node$P Promoted"'
+w_names_primary() { echo "$W" | grep -qx "resource pgsql-clone is running on: node$P Promoted"; }
+check "crm_resource -r pgsql-clone -W prints 'resource pgsql-clone is running on: node$P Promoted'" w_names_primary
 check "crm_attribute -l forever -N node$S --name pgsql-data-status -G -q = STREAMING|SYNC" \
-  eval '[ "$(cx crm_attribute -l forever -N node$S --name pgsql-data-status -G -q 2>/dev/null)" = "STREAMING|SYNC" ]'
+  crm_attribute_is "STREAMING|SYNC" -l forever -N "node$S" --name pgsql-data-status
 check "crm_attribute -l forever -N node$P --name pgsql-data-status -G -q = LATEST" \
-  eval '[ "$(cx crm_attribute -l forever -N node$P --name pgsql-data-status -G -q 2>/dev/null)" = LATEST ]'
+  crm_attribute_is LATEST -l forever -N "node$P" --name pgsql-data-status
 check "crm_attribute -t status -N node$P --name pgsql-status -G -q = PRI" \
-  eval '[ "$(cx crm_attribute -t status -N node$P --name pgsql-status -G -q 2>/dev/null)" = PRI ]'
+  crm_attribute_is PRI -t status -N "node$P" --name pgsql-status
 check "crm_attribute -t status -N node$S --name pgsql-status -G -q = HS:sync" \
-  eval '[ "$(cx crm_attribute -t status -N node$S --name pgsql-status -G -q 2>/dev/null)" = HS:sync ]'
+  crm_attribute_is HS:sync -t status -N "node$S" --name pgsql-status
 nvpair_ids() {
   local x i
   x=$(cx cibadmin -Q -o nodes) || return 1
@@ -275,17 +294,18 @@ nvpair_ids() {
   done
 }
 check "cib.xml holds nvpair ids nodes-<id>-pgsql-data-status for every node" nvpair_ids
-check "the agent wrote no ERROR line so far" eval '! for i in $(seq 1 $N); do agent_log $i; done | grep -q ": *ERROR:"'
+no_agent_error() { local i; ! for i in $(seq 1 "$N"); do agent_log "$i"; done | grep -q ": *ERROR:"; }
+check "the agent wrote no ERROR line so far" no_agent_error
 say "normal state, crm_mon -fA -1:"
 mon -fA -1 2>&1 | sed -n '/Node List/,$p' | tee "$H/$NAME-normal-state.txt" | sed 's/^/#   /'
 
 # ======================================================================================
-until_done() { [ "${UNTIL:-}" = "$1" ] && { say "UNTIL=$1: skipping the rest"; [ "${KEEP:-0}" = 1 ] && { trap - EXIT; summary; echo "$NAME: $PASS passed, $FAIL failed (stopped after $1, cluster kept)"; exit 0; }; finish; }; return 0; }
+until_done() { [ "${UNTIL:-}" = "$1" ] && { say "UNTIL=$1: skipping the rest"; [ "${KEEP:-0}" = 1 ] && { trap - EXIT; summary; echo "$NAME: $PASS passed, $FAIL failed (stopped after $1, cluster kept)"; exit 0; }; finish; exit; }; return 0; }
 until_done a
 step "b. failover: kill -9 of the primary's postmaster while the client commits via the VIP"
 P=$(promoted_node); S=$(sync_standby); A=$(async_standby)
 writer_start kill 1000000
-wait_for 30 eval '[ "$(writer_acks)" -ge 20 ]' || say "client: only $(writer_acks) commits acknowledged before the kill"
+wait_for 30 acks_at_least 20 || say "client: only $(writer_acks) commits acknowledged before the kill"
 PM=$(head -1 "$H/n$P/pgsql/data/postmaster.pid")
 say "kill -9 postmaster $PM of node$P (primary; sync standby node$S${A:+, async standby node$A}); client has $(writer_acks) commits"
 TK=$(nx "$P" sh -c "date +%s.%N; kill -9 $PM")
@@ -295,31 +315,34 @@ if watch_failover "$P" "$TK" "$A"; then
 else
   nok "failover after kill -9 (promoted '$NEWP' after $T_PROMO, PRI $T_PRI, VIP $T_VIPUP, write $T_WRITE)"
 fi
-check "the sync standby node$S was promoted" eval '[ "$NEWP" = "$S" ]'
-[ "$N" = 3 ] && check "the async standby node$A was never promoted" eval '[ $BADPROMO = 0 ] && [ "$NEWP" != "$A" ]'
+check "the sync standby node$S was promoted" sync_standby_promoted
+[ "$N" = 3 ] && check "the async standby node$A was never promoted" async_never_promoted
 sleep 2; writer_stop
 if [ -n "$NEWP" ]; then
   read -r att ack fnd tmo err <<< "$(writer_verify "$NEWP")"
   LOSS[kill]="$att/$ack/$fnd (timeouts $tmo, errors $err)"
   check "zero loss: all $ack acknowledged commits are on node$NEWP (attempted $att, found $fnd, unknown outcome $tmo, failed $err)" \
-    eval '[ "$ack" -gt 0 ] && [ "$ack" = "$fnd" ]'
+    no_ack_lost
   [ -s "$WD/lost" ] && say "lost ids: $(head -20 "$WD/lost" | tr '\n' ' ')"
 fi
 settle 60s
 check "old primary node$P keeps $LOCK" test -f "$H/n$P/pgsql/tmp/PGSQL.lock"
-check "pgsql is not running on node$P (failed, migration-threshold 1)" eval '! pgsql_active_on $P && ! postmaster_alive $P'
+pgsql_down_on() { ! pgsql_active_on "$1" && ! postmaster_alive "$1"; }
+check "pgsql is not running on node$P (failed, migration-threshold 1)" pgsql_down_on "$P"
 say "crm_resource --cleanup -N node$P with the lock still there: the start must be refused"
 cx crm_resource --cleanup -r pgsql-clone -N "node$P" >/dev/null 2>&1
-wait_for 60 eval '[ -n "$(failed_start_reason $P)" ]'
+wait_for 60 start_failed_on "$P"
 R=$(failed_start_reason "$P")
 say "crm_mon failed action on node$P: pgsql_start_0 '$R'"
-check "start refused with the exact reason: $REASON" eval '[ "$R" = "$REASON" ]'
-check "pacemaker.log of node$P has the agent's reason" eval 'grep -qF "$REASON" "$H/n$P/log/pacemaker/pacemaker.log"'
-check "PostgreSQL was not started on node$P" eval '! postmaster_alive $P'
+refused_for_lock() { [ "$R" = "$REASON" ]; }
+check "start refused with the exact reason: $REASON" refused_for_lock
+reason_logged() { grep -qF "$REASON" "$H/n$1/log/pacemaker/pacemaker.log"; }
+check "pacemaker.log of node$P has the agent's reason" reason_logged "$P"
+check "PostgreSQL was not started on node$P" no_postmaster_on "$P"
 show | sed 's/^/# /'
 if [ -n "$NEWP" ]; then
   rejoin "$P" && { tm kill_rejoin "$T_REJOIN"; tm kill_rejoin_all "$T_REJOIN_ALL"; }
-  check "synchronous commit via the VIP after the rejoin" eval '[ "$(sqlv "insert into t(id, note) values (3, '"'"'after rejoin'"'"') returning id")" = 3 ]'
+  check "synchronous commit via the VIP after the rejoin" insert_via_vip 3 "after rejoin"
 else
   bail "no new primary"
 fi
@@ -327,10 +350,10 @@ fi
 # ======================================================================================
 until_done b
 step "c. failover: crash of the primary's node (SIGKILL of its PID 1)"
-wait_for 60 eval 'p=$(promoted_node) && standbys_ok $p' || say "standbys not ready: $(states_line)"
+wait_for 60 replication_ready || say "standbys not ready: $(states_line)"
 P=$(promoted_node); S=$(sync_standby); A=$(async_standby)
 writer_start crash 2000000
-wait_for 30 eval '[ "$(writer_acks)" -ge 20 ]' || say "client: only $(writer_acks) commits acknowledged before the crash"
+wait_for 30 acks_at_least 20 || say "client: only $(writer_acks) commits acknowledged before the crash"
 say "crash node$P (primary; sync standby node$S${A:+, async standby node$A}); client has $(writer_acks) commits"
 TK=$(now)
 "$CLUSTER" crashnode "$P" > "$H/crash.out"; sed 's/^/# /' "$H/crash.out"
@@ -341,35 +364,38 @@ if watch_failover "$P" "$TK" "$A"; then
 else
   nok "failover after the crash (promoted '$NEWP' after $T_PROMO, PRI $T_PRI, VIP $T_VIPUP, write $T_WRITE)"
 fi
-check "the sync standby node$S was promoted" eval '[ "$NEWP" = "$S" ]'
-[ "$N" = 3 ] && check "the async standby node$A was never promoted" eval '[ $BADPROMO = 0 ] && [ "$NEWP" != "$A" ]'
+check "the sync standby node$S was promoted" sync_standby_promoted
+[ "$N" = 3 ] && check "the async standby node$A was never promoted" async_never_promoted
 sleep 2; writer_stop
 if [ -n "$NEWP" ]; then
   read -r att ack fnd tmo err <<< "$(writer_verify "$NEWP")"
   LOSS[crash]="$att/$ack/$fnd (timeouts $tmo, errors $err)"
   check "zero loss: all $ack acknowledged commits are on node$NEWP (attempted $att, found $fnd, unknown outcome $tmo, failed $err)" \
-    eval '[ "$ack" -gt 0 ] && [ "$ack" = "$fnd" ]'
+    no_ack_lost
   [ -s "$WD/lost" ] && say "lost ids: $(head -20 "$WD/lost" | tr '\n' ' ')"
 else
   bail "no new primary"
 fi
 T1=$(now)
-check "node$P restarted (cluster2.sh startnode) and Online" eval '"$CLUSTER" startnode $P >/dev/null &&
-  wait_for 60 sh -c "$T/harness/nx $NEWP crm_mon -1 | grep -q \"Online: .*node$P\""'
+online_seen_by() { "$T/harness/nx" "$1" crm_mon -1 | grep -q "Online: .*node$2"; }   # node I sees node J online
+restarted_online() { "$CLUSTER" startnode "$P" >/dev/null && wait_for 60 online_seen_by "$NEWP" "$P"; }
+check "node$P restarted (cluster2.sh startnode) and Online" restarted_online
 say "node$P back online after $(elapsed "$T1") s"
-wait_for 60 eval '[ -n "$(failed_start_reason $P)" ]'
-check "restarted node$P: start refused with the PGSQL.lock reason" eval '[ "$(failed_start_reason $P)" = "$REASON" ]'
-check "exactly one Promoted instance (node$NEWP)" eval 'settle 30s; [ "$(promoted_node)" = "$NEWP" ]'
+wait_for 60 start_failed_on "$P"
+start_refused_for_lock() { [ "$(failed_start_reason "$1")" = "$REASON" ]; }
+check "restarted node$P: start refused with the PGSQL.lock reason" start_refused_for_lock "$P"
+one_promoted_newp() { settle 30s; [ "$(promoted_node)" = "$NEWP" ]; }
+check "exactly one Promoted instance (node$NEWP)" one_promoted_newp
 rejoin "$P" && tm crash_rejoin "$T_REJOIN"
 
 # ======================================================================================
 until_done c
 step "d. replication link cut between the primary and the sync standby"
-wait_for 60 eval 'p=$(promoted_node) && standbys_ok $p' || say "standbys not ready: $(states_line)"
+wait_for 60 replication_ready || say "standbys not ready: $(states_line)"
 P=$(promoted_node); S=$(sync_standby); A=$(async_standby)
 repmode_empty() { grep -qx "synchronous_standby_names = ''" "$H/n$P/pgsql/tmp/rep_mode.conf"; }
 writer_start cut 3000000
-wait_for 30 eval '[ "$(writer_acks)" -ge 20 ]'
+wait_for 30 acks_at_least 20
 say "nftables in node$S: drop TCP 5432 to/from node$P ($NET.$P) and the VIP; corosync (UDP 5405) untouched"
 TC=$(now)
 ip netns exec "${NETNS_PREFIX}-n$S" nft -f - <<EOF
@@ -390,33 +416,41 @@ while awk -v n="$(now)" -v e="$end" 'BEGIN{exit !(n < e)}'; do
   sleep 0.3
 done
 tm cut_disc "$T_DISC"; tm cut_async "$T_ASYNC"; tm cut_alone "$T_ALONE"
-check "cut: node$S pgsql-data-status DISCONNECT (after $T_DISC s)" eval '[ "$T_DISC" != - ]'
-check "cut: node$S master-pgsql -INFINITY (after $T_SCORE s)" eval '[ "$T_SCORE" != - ]'
-check "cut: node$S pgsql-status HS:alone (after $T_ALONE s)" eval '[ "$T_ALONE" != - ]'
+check "cut: node$S pgsql-data-status DISCONNECT (after $T_DISC s)" measured "$T_DISC"
+check "cut: node$S master-pgsql -INFINITY (after $T_SCORE s)" measured "$T_SCORE"
+check "cut: node$S pgsql-status HS:alone (after $T_ALONE s)" measured "$T_ALONE"
 if [ "$N" = 2 ]; then
-  check "cut: primary node$P dropped to async: rep_mode.conf has synchronous_standby_names = '' (after $T_ASYNC s)" eval '[ "$T_ASYNC" != - ]'
+  check "cut: primary node$P dropped to async: rep_mode.conf has synchronous_standby_names = '' (after $T_ASYNC s)" measured "$T_ASYNC"
 else
-  check "cut: primary node$P no longer names node$S synchronous (after $T_ASYNC s): $(cat "$H/n$P/pgsql/tmp/rep_mode.conf")" eval '[ "$T_ASYNC" != - ]'
+  check "cut: primary node$P no longer names node$S synchronous (after $T_ASYNC s): $(cat "$H/n$P/pgsql/tmp/rep_mode.conf")" measured "$T_ASYNC"
 fi
+# N=2: no synchronous standby left; N=3: the other standby
+sync_names_after_cut() {
+  local v
+  v=$(sqln "$P" "show synchronous_standby_names")
+  if [ "$N" = 2 ]; then [ -z "$v" ]; else [ "$v" = "\"node$A\"" ]; fi
+}
 check "cut: show synchronous_standby_names on node$P = '$( [ "$N" = 2 ] && echo "" || echo "\"node$A\"")'" \
-  eval 'v=$(sqln $P "show synchronous_standby_names"); if [ $N = 2 ]; then [ -z "$v" ]; else [ "$v" = "\"node$A\"" ]; fi'
+  sync_names_after_cut
 if [ "$N" = 3 ]; then
   check "cut: the other standby node$A becomes the sync standby (STREAMING|SYNC / HS:sync / 100)" \
-    wait_for 20 eval '[ "$(dstat $A)/$(pstat $A)/$(score $A)" = "STREAMING|SYNC/HS:sync/100" ]'
+    wait_for 20 dstat_pstat_score_is "$A" "STREAMING|SYNC/HS:sync/100"
 fi
 say "during the cut: $(states_line)"
-# shellcheck disable=SC2034  # A0 is used in the eval below
 A0=$(writer_acks)
 check "cut: the primary keeps committing through the VIP (client acks go on)" \
-  wait_for 20 eval '[ "$(writer_acks)" -ge $((A0 + 10)) ]'
-check "cut: node$P still Promoted, no failure" eval '[ "$(promoted_node)" = "$P" ] && [ -z "$(mon -1 --output-as=xml | grep "<failure ")" ]'
+  wait_for 20 acks_at_least "$((A0 + 10))"
+still_promoted_no_failure() { [ "$(promoted_node)" = "$P" ] && none_failed; }
+check "cut: node$P still Promoted, no failure" still_promoted_no_failure
 show | sed 's/^/# /'
 say "link back"
 TB=$(now)
 ip netns exec "${NETNS_PREFIX}-n$S" nft delete table inet pgra_cut
-if [ "$N" = 2 ] && wait_for 120 eval '[ "$(dstat $S)" = "STREAMING|SYNC" ] && [ "$(pstat $S)" = HS:sync ] && [ "$(score $S)" = 100 ]' ; then
+sync_again() { [ "$(dstat "$S")" = "STREAMING|SYNC" ] && [ "$(pstat "$S")" = HS:sync ] && [ "$(score "$S")" = 100 ]; }
+async_again() { dstat_pstat_score_is "$S" "STREAMING|ASYNC/HS:async/-INFINITY" && standbys_ok "$P"; }
+if [ "$N" = 2 ] && wait_for 120 sync_again; then
   tm cut_back "$(elapsed "$TB")"; ok "link back: node$S STREAMING|SYNC / HS:sync / 100 after ${TM[cut_back]} s"
-elif [ "$N" = 3 ] && wait_for 120 eval '[ "$(dstat $S)/$(pstat $S)/$(score $S)" = "STREAMING|ASYNC/HS:async/-INFINITY" ] && standbys_ok $P'; then
+elif [ "$N" = 3 ] && wait_for 120 async_again; then
   tm cut_back "$(elapsed "$TB")"; ok "link back: node$S STREAMING|ASYNC / HS:async / -INFINITY (node$A stays the sync standby) after ${TM[cut_back]} s"
 else
   nok "link back: node$S STREAMING|SYNC / HS:sync (now: $(states_line))"
@@ -426,23 +460,29 @@ tm cut_stall "$(writer_max_gap)"
 read -r att ack fnd tmo err <<< "$(writer_verify "$P")"
 LOSS[cut]="$att/$ack/$fnd (timeouts $tmo, errors $err)"
 check "link cut: all $ack acknowledged commits are on node$P (attempted $att, found $fnd, unknown outcome $tmo, failed $err)" \
-  eval '[ "$ack" -gt 0 ] && [ "$ack" = "$fnd" ]'
-check "link cut: rep_mode.conf names node$S again (N=2)" eval '[ $N = 3 ] || grep -q "\"node$S\"" "$H/n$P/pgsql/tmp/rep_mode.conf"'
+  no_ack_lost
+repmode_names_again() { [ "$N" = 3 ] || grep -q "\"node$S\"" "$H/n$P/pgsql/tmp/rep_mode.conf"; }
+check "link cut: rep_mode.conf names node$S again (N=2)" repmode_names_again
 
 # ======================================================================================
 until_done d
 step "g. orderly stop of every node (standbys first, the primary last) and restart (the primary's node first)"
-wait_for 60 eval 'p=$(promoted_node) && standbys_ok $p' || say "standbys not ready: $(states_line)"
+wait_for 60 replication_ready || say "standbys not ready: $(states_line)"
 P=$(promoted_node)
-check "marker row 4 committed via the VIP before the stop" eval '[ "$(sqlv "insert into t(id, note) values (4, '"'"'before the cluster stop'"'"') returning id")" = 4 ]'
+check "marker row 4 committed via the VIP before the stop" insert_via_vip 4 "before the cluster stop"
 for i in $(seq 1 "$N"); do [ "$i" = "$P" ] || "$CLUSTER" stopnode "$i" | sed 's/^/# /'; done
 "$CLUSTER" stopnode "$P" | sed 's/^/# /'
 check "every PostgreSQL stopped with its node's Pacemaker" none_running
-check "node$P (primary stopped while no standby ran) has no PGSQL.lock" eval '! test -f "$H/n$P/pgsql/tmp/PGSQL.lock"'
-check "node$P data-status is still LATEST in its CIB" eval 'CIB_file=$H/n$P/var-lib-pacemaker/cib/cib.xml crm_attribute -l forever -N node$P -n pgsql-data-status -G -q 2>/dev/null | grep -qx LATEST'
+no_lock_on() { ! test -f "$H/n$1/pgsql/tmp/PGSQL.lock"; }
+check "node$P (primary stopped while no standby ran) has no PGSQL.lock" no_lock_on "$P"
+latest_in_own_cib() {   # node I's own cib.xml (its Pacemaker is stopped) says LATEST
+  CIB_file=$H/n$1/var-lib-pacemaker/cib/cib.xml crm_attribute -l forever -N "node$1" -n pgsql-data-status -G -q 2>/dev/null | grep -qx LATEST
+}
+check "node$P data-status is still LATEST in its CIB" latest_in_own_cib "$P"
 T0=$(now)
 "$CLUSTER" startnode "$P" | sed 's/^/# /'
-if wait_for 120 eval '[ "$(promoted_node)" = "$P" ] && [ "$(pstat $P)" = PRI ]'; then
+promoted_pri() { [ "$(promoted_node)" = "$1" ] && [ "$(pstat "$1")" = PRI ]; }   # node I is the primary
+if wait_for 120 promoted_pri "$P"; then
   tm restart_promo "$(elapsed "$T0")"; ok "node$P alone: promoted again after ${TM[restart_promo]} s"
 else
   nok "node$P alone promoted again (now: $(states_line))"; show | sed 's/^/# /'
@@ -454,26 +494,35 @@ if wait_for 120 standbys_ok "$P"; then
 else
   nok "the other nodes are standbys again (now: $(states_line))"; show | sed 's/^/# /'
 fi
-check "marker row 4 is there, writes via the VIP work" eval '[ "$(sqlv "select id from t where id = 4")" = 4 ] && [ "$(sqlv "insert into t(id, note) values (5, '"'"'after the restart'"'"') returning id")" = 5 ]'
+row4_and_writes() { [ "$(sqlv "select id from t where id = 4")" = 4 ] && insert_via_vip 5 "after the restart"; }
+check "marker row 4 is there, writes via the VIP work" row4_and_writes
 
 # ======================================================================================
 until_done g
 step "h. Pacemaker restart on the primary's node under maintenance-mode: no failover"
-wait_for 60 eval 'p=$(promoted_node) && standbys_ok $p' || say "standbys not ready: $(states_line)"
+wait_for 60 replication_ready || say "standbys not ready: $(states_line)"
 P=$(promoted_node); PM=$(head -1 "$H/n$P/pgsql/data/postmaster.pid")
-check "maintenance-mode=true" eval 'cx crm_attribute -t crm_config -n maintenance-mode -v true && wait_for 20 eval "mon -1 | grep -q unmanaged"'
+shows_unmanaged() { mon -1 | grep -q unmanaged; }
+maintenance_on() { cx crm_attribute -t crm_config -n maintenance-mode -v true && wait_for 20 shows_unmanaged; }
+check "maintenance-mode=true" maintenance_on
 "$CLUSTER" stopnode "$P" | sed 's/^/# /'
 check "PostgreSQL (postmaster $PM) still runs on node$P without its Pacemaker" postmaster_alive "$P"
 "$CLUSTER" startnode "$P" | sed 's/^/# /'
-wait_for 60 eval 'mon -1 2>/dev/null | grep -q "Online: .*node$P"'
+node_online() { mon -1 2>/dev/null | grep -q "Online: .*node$1"; }
+wait_for 60 node_online "$P"
 sleep 2; settle 30s   # the probes of the returning node
 say "after the restart: $(states_line)"
 mon -1 -A | sed -n '/Node Attributes/,$p' | sed 's/^/# /'
-check "the probe of the running primary on node$P set master-pgsql 1000 (it is $(score "$P"))" eval '[ "$(score $P)" = 1000 ]'
+score_1000() { [ "$(score "$1")" = 1000 ]; }
+check "the probe of the running primary on node$P set master-pgsql 1000 (it is $(score "$P"))" score_1000 "$P"
 cx crm_attribute -t crm_config -n maintenance-mode -v false >/dev/null
 sleep 8; settle 60s
+same_primary_no_failure() {
+  [ "$(promoted_node)" = "$P" ] && [ "$(head -1 "$H/n$P/pgsql/data/postmaster.pid")" = "$PM" ] &&
+    postmaster_alive "$P" && none_failed
+}
 check "maintenance-mode=false: node$P is still Promoted with the same postmaster $PM, no failed action" \
-  eval '[ "$(promoted_node)" = "$P" ] && [ "$(head -1 "$H/n$P/pgsql/data/postmaster.pid")" = "$PM" ] && postmaster_alive $P && ! mon -1 --output-as=xml | grep -q "<failure "'
+  same_primary_no_failure
 show | sed 's/^/# /'
 
 # ======================================================================================
@@ -486,7 +535,8 @@ check "resources stopped, constraints then resources deleted" remove_resources
 say "removal took $(elapsed "$TS") s"
 check "no PostgreSQL left running on any node" none_running
 if [ "${KEEP:-0}" != 1 ]; then
-  check "cluster down" eval '"$CLUSTER" down | sed "s/^/# /"; [ "${PIPESTATUS[0]}" = 0 ]'
+  cluster_down() { "$CLUSTER" down | sed "s/^/# /"; [ "${PIPESTATUS[0]}" = 0 ]; }
+  check "cluster down" cluster_down
   TORN_DOWN=1
 fi
 finish

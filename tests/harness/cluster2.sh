@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # N-node (N = 2 or 3, default 2) Pacemaker 2.1 + Corosync 3 (knet) cluster on ONE machine,
 # no systemd, run as root. Every node is a set of namespaces around a "holder" process
 # (nsinit.sh, the node's PID 1):
@@ -34,6 +35,7 @@
 # State/logs: $H/n<i>/  (log/pacemaker/pacemaker.log, log/corosync/corosync.log,
 #             log/postgresql/, pgsql/ = the node's /var/lib/pgsql), $H/c2/
 set -u
+# shellcheck source=lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 C=$H/c2
 SW=${NETNS_PREFIX}-sw
@@ -102,9 +104,9 @@ net_up() {  # $1 = N
   ip -n "$SW" link set br0 up
   for i in $(seq 1 "$1"); do
     netns_add "$(ns "$i")" || return 1
-    ip link add name vh$i netns "$SW" type veth peer name eth0 netns "$(ns "$i")" || return 1
-    ip -n "$SW" link set vh$i master br0
-    ip -n "$SW" link set vh$i up
+    ip link add name "vh$i" netns "$SW" type veth peer name eth0 netns "$(ns "$i")" || return 1
+    ip -n "$SW" link set "vh$i" master br0
+    ip -n "$SW" link set "vh$i" up
     ip -n "$(ns "$i")" link set lo up
     ip -n "$(ns "$i")" addr add "$NET.$i/24" dev eth0
     ip -n "$(ns "$i")" link set eth0 up
@@ -158,8 +160,9 @@ start_daemon() {
 
 start_node() {  # $1 = i
   local i=$1 S=$H/n$1 pm c
-  [ -f "$C/nnodes" ] && [ "$i" -ge 1 ] && [ "$i" -le "$(cat "$C/nnodes")" ] \
-    || { echo "no node$i (cluster2.sh up first)"; return 1; }
+  if ! { [ -f "$C/nnodes" ] && [ "$i" -ge 1 ] && [ "$i" -le "$(cat "$C/nnodes")" ]; }; then
+    echo "no node$i (cluster2.sh up first)"; return 1
+  fi
   proc_get "$S/procs" corosync >/dev/null && { echo "node$i already running"; return 1; }
   if ! holder_pid "$i" >/dev/null; then
     link_reset "$i"
@@ -222,6 +225,7 @@ holder_down() {  # $1 = i
   rm -f "$S/holder.ready"
 }
 
+unshare_gone() { ! proc_get "$1/procs" unshare >/dev/null; }   # $1 = the node's state dir
 crash_node() {  # $1 = i
   local i=$1 S=$H/n$1 r u
   r=$(proc_get "$S/procs" holder) || { echo "node$i is not running"; return 1; }
@@ -231,7 +235,7 @@ crash_node() {  # $1 = i
   ip -n "$(ns "$i")" link set eth0 down
   echo "node$i: holder ${r%% *} SIGKILL at $(now)"
   kill -KILL "${r%% *}"
-  [ -n "$u" ] && wait_for 10 eval '! proc_get "$S/procs" unshare >/dev/null'
+  [ -n "$u" ] && wait_for 10 unshare_gone "$S"
   rm -f "$S/holder.ready"
   log "node$i crashed (holder ${r%% *} SIGKILLed)"
 }

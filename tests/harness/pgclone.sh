@@ -57,6 +57,7 @@ else:
 }
 vip_on() { nx "$1" ip -4 addr show dev eth0 2>/dev/null | grep -q "$VIP/"; }
 pgsql_active_on() { mon -1 --output-as=xml 2>/dev/null | xml_active pgsql | grep -q " node$1\$"; }
+pgsql_inactive_on() { ! pgsql_active_on "$1"; }
 postmaster_alive() {  # a live postmaster for node I's data directory
   local p
   p=$(head -1 "$H/n$1/pgsql/data/postmaster.pid" 2>/dev/null) || return 1
@@ -112,16 +113,19 @@ run_data_hook() { if declare -F data_hook >/dev/null; then data_hook "$1"; fi; }
 # pg_basebackup through the VIP, rm PGSQL.lock, clear the ban, crm_resource --cleanup. The
 # caller waits for the state it needs. Sets REB_P (the primary), REB_T0 (start), REB_TC (the
 # cleanup); on failure says why in REB_ERR and returns 1.
+# shellcheck disable=SC2034  # REB_TC and REB_ERR are for the caller
 rebuild_node() {
   local i=$1 banned=0
   REB_T0=$(now); REB_TC=; REB_ERR=
   settle 60s
   REB_P=$(promoted_node)
-  [ -n "$REB_P" ] && [ "$REB_P" != "$i" ] || { REB_ERR="no primary other than node$i (got '$REB_P')"; return 1; }
+  if [ -z "$REB_P" ] || [ "$REB_P" = "$i" ]; then
+    REB_ERR="no primary other than node$i (got '$REB_P')"; return 1
+  fi
   if pgsql_active_on "$i"; then
     echo "# pgsql still active on node$i: ban it before wiping the data directory"
     cx crm_resource --ban -r pgsql-clone -N "node$i" -Q >/dev/null 2>&1; banned=1
-    wait_for 60 eval '! pgsql_active_on "$i"'
+    wait_for 60 pgsql_inactive_on "$i"
   fi
   if postmaster_alive "$i"; then REB_ERR="a postmaster still runs on node$i"; return 1; fi
   rm -rf "$H/n$i/pgsql/data"
@@ -148,6 +152,7 @@ create_resources() {
 }
 # remove_resources : stopped, constraints then resources deleted (a resource a constraint
 # references cannot be), permanent data-status attributes deleted; 1 at the first failure
+clone_and_vip_stopped() { [ -z "$(mon -1 --output-as=xml 2>/dev/null | xml_active pgsql vip-master)" ]; }
 remove_resources() {
   local i
   cx crm_resource -r pgsql-clone --meta -p target-role -v Stopped >/dev/null 2>&1
@@ -155,7 +160,7 @@ remove_resources() {
   # failed operations (e.g. a failed monitor of an instance already stopped) keep an instance
   # listed as not cleanly stopped: clear them
   sleep 1; cx crm_resource --cleanup >/dev/null 2>&1
-  if ! wait_for 120 eval '[ -z "$(mon -1 --output-as=xml 2>/dev/null | xml_active pgsql vip-master)" ]'; then
+  if ! wait_for 120 clone_and_vip_stopped; then
     echo "# still active: $(mon -1 --output-as=xml 2>/dev/null | xml_active pgsql vip-master | tr '\n' ';')"
     return 1
   fi
@@ -178,13 +183,15 @@ writer_start() {  # writer_start TAG FIRST_ID
     "$PGBIN/psql" > "$WD/out" 2>&1 < /dev/null &
   WREC=$(pid_record $!)
 }
+# process_gone PID STARTTIME : the recorded process has exited (or is a zombie)
+process_gone() { ! same_process "$1" "$2" || ! alive "$1"; }
 writer_acks() { awk '$4 == "ok"' "$WD/log" 2>/dev/null | wc -l; }
 writer_stop() {
   [ -n "$WREC" ] || return 0
   touch "$WD/stop"
   local p=${WREC%% *} st
   st=$(echo "$WREC" | awk '{print $2}')
-  wait_for 10 eval '! same_process "$p" "$st" || ! alive "$p"' || stop_recorded "$WREC" 5
+  wait_for 10 process_gone "$p" "$st" || stop_recorded "$WREC" 5
   WREC=
 }
 # the first acknowledged commit that started at or after epoch time $1 (the moment the
