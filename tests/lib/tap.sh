@@ -14,7 +14,8 @@
 #   say TEXT                            a comment line "# TEXT"
 #   finish                              the hook, then "<layer>: P passed, F failed"; rc 1
 #                                       when a check failed (the layer exits with it)
-#   bail REASON                         "Bail out! REASON", the hook, finish, exit
+#   bail REASON                         "Bail out! REASON", one failed check, the hook,
+#                                       finish, exit 1
 # PASS and FAIL are the counts so far (a layer may print them itself).
 : "${TAP_LAYER:?set TAP_LAYER before sourcing tests/lib/tap.sh}"
 TAP_K=0; PASS=0; FAIL=0
@@ -31,9 +32,11 @@ finish() {
 }
 bail() {
   echo "Bail out! $*"
+  # giving up is never a pass, even when nothing failed before
+  nok "bailed out: $*"
   if declare -F tap_on_bail >/dev/null; then tap_on_bail; fi
   finish
-  exit
+  exit 1
 }
 
 # need_root SCRIPT : exit 2 unless running as root
