@@ -13,3 +13,4 @@ mod lifecycle;
 mod logging;
 mod metachar;
 mod running_invalid;
+mod tolerant;

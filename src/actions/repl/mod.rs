@@ -112,7 +112,7 @@ pub async fn run<W: World>(w: &mut W, agent: &Agent) -> Result<OcfStatus> {
             if server.primary() && cfg.monitor_sql != DEFAULT_MONITOR_SQL {
                 w.query(&cfg.monitor_sql, agent.ctx.deadline).await?;
             }
-            let obs = observe::observe(w, agent, server, Cluster::Tolerant).await?;
+            let obs = observe::observe(w, agent, server, Cluster::BestEffort).await?;
             control(w, agent, &obs, &replication::monitor::decide(cfg, &obs)).await
         }
         Action::Notify => {

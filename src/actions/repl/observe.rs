@@ -22,10 +22,8 @@ pub const BEST_EFFORT: Duration = Duration::from_secs(5);
 pub enum Cluster {
     /// The action fails without it.
     Required,
-    /// Short budget; without it the action goes on (stop, demote).
+    /// Short budget; without it the action goes on (stop, demote, monitor).
     BestEffort,
-    /// The whole budget; without it the action goes on (monitor).
-    Tolerant,
 }
 
 /// Whether the action needs the server's facts.
@@ -102,11 +100,9 @@ pub async fn observe<W: World>(
     let crm = crm(agent);
     let (view, reachable) = match cluster {
         Cluster::Required => (crm.snapshot(w).await?, true),
-        Cluster::BestEffort | Cluster::Tolerant => {
+        Cluster::BestEffort => {
             let mut quick = crm.clone();
-            if cluster == Cluster::BestEffort {
-                quick.deadline = crate::clock::within(BEST_EFFORT, crm.deadline);
-            }
+            quick.deadline = crate::clock::within(BEST_EFFORT, crm.deadline);
             match quick.snapshot(w).await {
                 Ok(v) => (v, true),
                 Err(e) => {
