@@ -34,15 +34,42 @@ const fn row(
     code: i32,
     reason: Option<&'static str>,
 ) -> Row {
-    Row { name, action, change, raw: None, code, reason }
+    Row {
+        name,
+        action,
+        change,
+        raw: None,
+        code,
+        reason,
+    }
 }
 
-const fn raw(name: &'static str, key: &'static str, bytes: &'static [u8], code: i32, reason: &'static str) -> Row {
-    Row { name, action: "start", change: &[], raw: Some((key, bytes)), code, reason: Some(reason) }
+const fn raw(
+    name: &'static str,
+    key: &'static str,
+    bytes: &'static [u8],
+    code: i32,
+    reason: &'static str,
+) -> Row {
+    Row {
+        name,
+        action: "start",
+        change: &[],
+        raw: Some((key, bytes)),
+        code,
+        reason: Some(reason),
+    }
 }
 
 /// A promotable sync clone on node1 (valid: the rows break one thing each).
-const SYNC: &[&str] = &["rep_mode=sync", "master_ip=127.0.0.1", "node_list=node1 node2", "meta:promotable=true", "meta:on_node=node1", "tmpdir={dir}/tmp"];
+const SYNC: &[&str] = &[
+    "rep_mode=sync",
+    "master_ip=127.0.0.1",
+    "node_list=node1 node2",
+    "meta:promotable=true",
+    "meta:on_node=node1",
+    "tmpdir={dir}/tmp",
+];
 
 macro_rules! sync {
     ($($x:expr),*) => { &["rep_mode=sync", "master_ip=127.0.0.1", "meta:promotable=true", "meta:on_node=node1", "tmpdir={dir}/tmp", $($x),*] };
@@ -155,7 +182,9 @@ fn run(row: &Row, env: &[(String, String)]) -> (i32, String) {
     let mut words = row.action.split(' ');
     let action = words.next().unwrap_or("");
     let mut cmd = Command::new(bin());
-    cmd.arg(action).env_clear().env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+    cmd.arg(action)
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
     cmd.envs(env.iter().map(|(k, v)| (k, v)));
     let mut close_stderr = false;
     for w in words {
@@ -173,7 +202,9 @@ fn run(row: &Row, env: &[(String, String)]) -> (i32, String) {
     if let Some((k, bytes)) = row.raw {
         cmd.env(k, std::ffi::OsStr::from_bytes(bytes));
     }
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     if close_stderr {
         // SAFETY: close(2) is async-signal-safe and touches only the child's descriptor
         unsafe {
@@ -184,7 +215,10 @@ fn run(row: &Row, env: &[(String, String)]) -> (i32, String) {
         }
     }
     let out = cmd.output().expect("run the agent");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// FNV-1a over paths, modes and contents: one number for "nothing changed".
@@ -211,22 +245,45 @@ fn fixtures(c: &PgCluster, watch: &Path) {
     std::fs::create_dir_all(watch).unwrap();
     std::fs::write(watch.join("target"), "root's file\n").unwrap();
     std::fs::write(c.dir.join("rootonly.conf"), "port = 5432\n").unwrap();
-    sh(Command::new("chmod").arg("600").arg(c.dir.join("rootonly.conf")));
+    sh(Command::new("chmod")
+        .arg("600")
+        .arg(c.dir.join("rootonly.conf")));
     let confd = c.dir.join("conf.d");
     std::fs::create_dir_all(&confd).unwrap();
-    std::fs::write(confd.join("50-socket.conf"), format!("unix_socket_directories = '{}'\n", c.dir.display())).unwrap();
+    std::fs::write(
+        confd.join("50-socket.conf"),
+        format!("unix_socket_directories = '{}'\n", c.dir.display()),
+    )
+    .unwrap();
     let main = std::fs::read_to_string(c.data.join("postgresql.conf")).unwrap();
-    let main: String = main.lines().filter(|l| !l.starts_with("unix_socket_directories")).map(|l| format!("{l}\n")).collect();
-    std::fs::write(c.dir.join("with-confd.conf"), format!("{main}include_dir '{}'\n", confd.display())).unwrap();
-    sh(Command::new("chmod").args(["-R", "a+rX"]).arg(&confd).arg(c.dir.join("with-confd.conf")));
+    let main: String = main
+        .lines()
+        .filter(|l| !l.starts_with("unix_socket_directories"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(
+        c.dir.join("with-confd.conf"),
+        format!("{main}include_dir '{}'\n", confd.display()),
+    )
+    .unwrap();
+    sh(Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(&confd)
+        .arg(c.dir.join("with-confd.conf")));
 }
 
 #[test]
 fn hostile_inputs_table() {
     let c = PgCluster::new("hostile");
-    let watch = PathBuf::from(format!("/tmp/pgsql-ra-tests/hostile-targets-{}", std::process::id()));
+    let watch = PathBuf::from(format!(
+        "/tmp/pgsql-ra-tests/hostile-targets-{}",
+        std::process::id()
+    ));
     fixtures(&c, &watch);
-    let mut report = vec![format!("| # | input | action | exit | reason | checksum before = after | time |"), "|---|---|---|---|---|---|---|".to_string()];
+    let mut report = vec![
+        format!("| # | input | action | exit | reason | checksum before = after | time |"),
+        "|---|---|---|---|---|---|---|".to_string(),
+    ];
     let mut failures = Vec::new();
     for (i, r) in ROWS.iter().enumerate() {
         let env = env_of(&c, r, &watch);
@@ -272,7 +329,13 @@ fn hostile_inputs_table() {
     }
     eprintln!("{}", report.join("\n"));
     let _ = std::fs::remove_dir_all(&watch);
-    assert!(failures.is_empty(), "{} of {} rows failed:\n{}", failures.len(), ROWS.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} rows failed:\n{}",
+        failures.len(),
+        ROWS.len(),
+        failures.join("\n")
+    );
     assert!(ROWS.len() >= 60, "{} rows", ROWS.len());
 }
 
@@ -281,7 +344,10 @@ fn log_lines_are_neither_forged_nor_lost() {
     let c = PgCluster::new("hostile-log");
     let mut env = c.env();
     env.retain(|(k, _)| k != "OCF_RESOURCE_INSTANCE");
-    env.push(("OCF_RESOURCE_INSTANCE".into(), "pgsql\nFORGED: root login".into()));
+    env.push((
+        "OCF_RESOURCE_INSTANCE".into(),
+        "pgsql\nFORGED: root login".into(),
+    ));
     env.push(("OCF_RESKEY_CRM_meta_interval".into(), "10000".into()));
     env.push(("OCF_RESKEY_pgport".into(), "54x".into()));
     let out = crate::common::run_agent("monitor", &env);
@@ -297,7 +363,8 @@ fn log_lines_are_neither_forged_nor_lost() {
     let out = crate::common::run_agent("monitor", &env);
     out.expect(7);
     assert!(
-        out.stderr.contains("cannot append to HA_LOGFILE") && out.stderr.contains("PostgreSQL is not running"),
+        out.stderr.contains("cannot append to HA_LOGFILE")
+            && out.stderr.contains("PostgreSQL is not running"),
         "the log line must reach stderr when HA_LOGFILE is unusable:\n{}",
         out.dump()
     );
