@@ -1,115 +1,90 @@
-//! File-system effects of the agent (docs/contract.md §6, §8): real-world file primitives:
-//! atomic writes with owner and mode, directories created with owner and mode, and the
-//! ownership question "can pgdba write here" answered without side effects.
+//! File-system effects of the agent (docs/contract.md §6, §8 Files): real-world file
+//! primitives for a root process working in directories the PostgreSQL owner controls:
+//! atomic writes with owner and mode (`O_EXCL | O_NOFOLLOW` temporary files owned through
+//! their descriptor), directories and the server log created without re-owning anything
+//! that exists, bounded non-blocking reads, and the ownership question "can pgdba write
+//! here" answered without side effects.
+
+mod at;
+mod dirs;
+mod read;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_read;
 
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
+use nix::sys::stat::fstat;
 use nix::unistd::{Gid, Uid};
 
 use crate::error::{Error, Result};
 use crate::exec::RunAs;
 
-/// Writes `contents` to `path` through a temporary file in the same directory (fsync,
-/// rename), owned by `owner` when given, with `mode`. Readers see the old or the new file,
-/// never a partial one.
+pub use dirs::{ensure_dir, ensure_file};
+pub use read::{read_small, read_tail, read_trusted, resolve, Resolved};
+
+/// The largest text file the agent reads whole (postgresql.conf, the server log, the
+/// files of tmpdir); a larger one counts as unreadable.
+pub const MAX_TEXT: u64 = 16 << 20;
+
+/// Writes `contents` to `path` through a new temporary file in the same directory
+/// (`.<name>.pgsql-ra.<pid>.<random>`, created `O_CREAT | O_EXCL | O_NOFOLLOW`, owned by
+/// `owner` when given and moded `mode` through its descriptor, fsync, `renameat`).
+/// Readers see the old or the new file, never a partial one; a symlink at `path` is
+/// replaced, never followed. When the agent is root and `owner` is given, the directory
+/// must belong to `owner` (pgdata and tmpdir do), so a link planted on the way can only
+/// lead to another directory of that owner (else OCF_ERR_PERM).
 pub fn write_atomic(path: &Path, contents: &[u8], owner: Option<&RunAs>, mode: u32) -> Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| Error::failed(format!("{} has no parent directory", path.display())))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.pgsql-ra.{}", std::process::id()));
-    let res = (|| -> std::io::Result<()> {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp)?;
-        f.set_permissions(fs::Permissions::from_mode(mode))?;
-        f.write_all(contents)?;
-        f.sync_all()?;
-        if let Some(o) = owner {
-            chown_if_root(&tmp, o)?;
-        }
-        fs::rename(&tmp, path)?;
-        if let Ok(d) = fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if res.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    res.map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
-}
-
-fn chown_if_root(path: &Path, owner: &RunAs) -> std::io::Result<()> {
-    if Uid::effective().is_root() {
-        std::os::unix::fs::chown(path, Some(owner.uid.as_raw()), Some(owner.gid.as_raw()))?;
-    }
-    Ok(())
-}
-
-/// Creates `dir` (and missing parents) when absent, then makes sure it is owned by
-/// `owner` with `mode`.
-pub fn ensure_dir(dir: &Path, owner: &RunAs, mode: u32) -> Result<()> {
-    let ctx = |e| Error::io(format!("cannot prepare directory {}", dir.display()), e);
-    if !dir.is_dir() {
-        fs::create_dir_all(dir).map_err(ctx)?;
-    }
-    let meta = fs::metadata(dir).map_err(ctx)?;
-    if meta.uid() != owner.uid.as_raw() || meta.gid() != owner.gid.as_raw() {
-        chown_if_root(dir, owner).map_err(ctx)?;
-    }
-    if meta.permissions().mode() & 0o7777 != mode {
-        fs::set_permissions(dir, fs::Permissions::from_mode(mode)).map_err(ctx)?;
-    }
-    Ok(())
-}
-
-/// Creates an empty file owned by `owner` when it does not exist yet (the server log).
-pub fn ensure_file(path: &Path, owner: &RunAs, mode: u32) -> Result<()> {
-    if path.exists() {
-        return Ok(());
-    }
-    let ctx = |e| Error::io(format!("cannot create {}", path.display()), e);
-    if let Some(parent) = path.parent() {
-        if !parent.is_dir() {
-            fs::create_dir_all(parent).map_err(ctx)?;
-            chown_if_root(parent, owner).map_err(ctx)?;
+    let ctx = |e| Error::io(format!("cannot write {}", path.display()), e);
+    let (dir, name) = at::split(path).map_err(ctx)?;
+    let dirfd = at::open_dir(dir).map_err(ctx)?;
+    if let Some(o) = owner.filter(|_| at::is_root()) {
+        let uid = fstat(&dirfd).map_err(|e| ctx(e.into()))?.st_uid;
+        if uid != o.uid.as_raw() {
+            return Err(Error::permission(format!(
+                "cannot write {}: {} is owned by uid {uid}, not {}",
+                path.display(),
+                dir.display(),
+                o.name
+            )));
         }
     }
-    fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
-        .and_then(|f| f.set_permissions(fs::Permissions::from_mode(mode)))
-        .map_err(ctx)?;
-    chown_if_root(path, owner).map_err(ctx)
+    let ids = owner.map(|o| (o.uid.as_raw(), o.gid.as_raw()));
+    at::write_in(&dirfd, name, contents, ids, mode).map_err(ctx)
 }
 
-/// Rewrites a file the operator owns (postgresql.conf) keeping its owner and mode.
+/// Rewrites a file the operator owns (postgresql.conf) keeping its owner and mode. A
+/// symlink there (the operator's) is resolved and the real file edited, the link kept; a
+/// link owned by neither root nor the agent must lead to a file of its own owner.
 pub fn rewrite_keeping_owner(path: &Path, text: &str) -> Result<()> {
-    let meta =
-        fs::metadata(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
-    let owner = RunAs {
-        name: String::new(),
-        uid: Uid::from_raw(meta.uid()),
-        gid: Gid::from_raw(meta.gid()),
-        groups: Vec::new(),
-        home: std::path::PathBuf::new(),
+    let ctx = |e| Error::io(format!("cannot rewrite {}", path.display()), e);
+    let real = resolve(path).map_err(ctx)?;
+    let (dir, name) = at::split(&real.path).map_err(ctx)?;
+    let dirfd = at::open_dir(dir).map_err(ctx)?;
+    let Some(st) = at::lstat_at(&dirfd, name).map_err(ctx)? else {
+        return Err(ctx(std::io::ErrorKind::NotFound.into()));
     };
-    write_atomic(
-        path,
+    if !at::is_regular(&st) {
+        return Err(Error::permission(format!(
+            "cannot rewrite {}: {} is not a regular file (it is {})",
+            path.display(),
+            real.path.display(),
+            at::kind_of_mode(st.st_mode)
+        )));
+    }
+    real.check_owner(st.st_uid)
+        .map_err(|e| Error::permission(format!("cannot rewrite {}: {e}", path.display())))?;
+    at::write_in(
+        &dirfd,
+        name,
         text.as_bytes(),
-        Some(&owner),
-        meta.permissions().mode() & 0o7777,
+        Some((st.st_uid, st.st_gid)),
+        st.st_mode & 0o7777,
     )
+    .map_err(ctx)
 }
 
 /// Removes a file; a missing file is fine.
@@ -190,53 +165,4 @@ pub fn reachable_by(path: &Path, who: &RunAs) -> bool {
             .map(|m| access_bits(&m, who) & 0o1 != 0)
             .unwrap_or(true) // a missing directory is created later, owned by who
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn me() -> RunAs {
-        RunAs {
-            name: "me".into(),
-            uid: Uid::effective(),
-            gid: Gid::effective(),
-            groups: vec![],
-            home: "/".into(),
-        }
-    }
-
-    #[test]
-    fn atomic_write_replaces_and_sets_mode() {
-        let d = std::env::temp_dir().join(format!("pgsql-ra-fsutil-{}", std::process::id()));
-        fs::create_dir_all(&d).unwrap();
-        let f = d.join("rep_mode.conf");
-        write_atomic(&f, b"one\n", None, 0o600).unwrap();
-        write_atomic(&f, b"two\n", Some(&me()), 0o640).unwrap();
-        assert_eq!(fs::read_to_string(&f).unwrap(), "two\n");
-        assert_eq!(fs::metadata(&f).unwrap().mode() & 0o777, 0o640);
-        assert_eq!(fs::read_dir(&d).unwrap().count(), 1, "no temp file left");
-        assert!(remove_if_exists(&f).unwrap());
-        assert!(!remove_if_exists(&f).unwrap());
-        let sub = d.join("a/b");
-        assert!(dir_preparable(&sub, &me()));
-        ensure_dir(&sub, &me(), 0o700).unwrap();
-        assert_eq!(fs::metadata(&sub).unwrap().mode() & 0o7777, 0o700);
-        assert!(writable_by(&sub, &me()));
-        fs::remove_dir_all(&d).unwrap();
-    }
-
-    #[test]
-    fn access_bits_by_owner_group_other() {
-        let d = std::env::temp_dir();
-        let meta = fs::metadata(&d).unwrap();
-        let stranger = RunAs {
-            uid: Uid::from_raw(54_321),
-            gid: Gid::from_raw(54_321),
-            ..me()
-        };
-        // /tmp is 1777: anybody may write
-        assert_eq!(access_bits(&meta, &stranger) & 0o2, meta.mode() & 0o2);
-        assert!(!writable_by(Path::new("/nonexistent/x"), &stranger));
-    }
 }

@@ -161,7 +161,7 @@ fn log_tail<W: World>(w: &W, path: &Path) -> String {
     if path == Path::new("/dev/null") {
         return String::new();
     }
-    let Some(text) = w.read_file(path) else {
+    let Some(text) = w.read_tail(path, 64 * 1024) else {
         return String::new();
     };
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();

@@ -126,7 +126,7 @@ pub fn local_checks(cfg: &Config, probe: bool) -> Result<Local> {
         }
     }
     // the setting may live in an included file (Debian keeps conf.d)
-    let read = |p: &Path| std::fs::read_to_string(p).ok();
+    let read = |p: &Path| fsutil::read_trusted(p, fsutil::MAX_TEXT).ok();
     let list = |d: &Path| -> Vec<String> {
         std::fs::read_dir(d)
             .map(|rd| {
@@ -152,7 +152,9 @@ pub fn local_checks(cfg: &Config, probe: bool) -> Result<Local> {
                 cfg.tmpdir.display()
             )));
         }
-        if let Ok(auto) = std::fs::read_to_string(cfg.pgdata.join("postgresql.auto.conf")) {
+        if let Ok(auto) =
+            fsutil::read_small(&cfg.pgdata.join("postgresql.auto.conf"), fsutil::MAX_TEXT)
+        {
             for name in ["primary_conninfo", "synchronous_standby_names"] {
                 if conffile::setting(&auto, name).is_some() {
                     warnings.push(format!(

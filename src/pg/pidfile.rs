@@ -1,9 +1,14 @@
-//! postmaster.pid: who runs in the data directory. A pid counts as our postmaster only
-//! when that process exists, is not a zombie, and works in this data directory.
-//! Contract: docs/contract.md §3.3, §4.3.
+//! postmaster.pid: who runs in the data directory (docs/contract.md §3.3, §4.3; read as a
+//! file of pgdba's per §8 Files). A pid counts as our postmaster only when that process
+//! exists, is not a zombie, and works in this data directory.
 
 use std::fs;
 use std::path::{Path, PathBuf};
+
+use crate::fsutil;
+
+/// The largest postmaster.pid the agent reads (the server writes a few hundred bytes).
+pub const MAX_BYTES: u64 = 64 * 1024;
 
 /// The parts of postmaster.pid the agent uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,8 +48,18 @@ impl PidFile {
     }
 
     /// Reads and parses the pid file of `pgdata`; `None` when it is missing or unreadable.
+    /// It is read as pgdba's file: a symlink, FIFO, device or anything larger than
+    /// [`MAX_BYTES`] counts as unreadable (`fsutil::read_small`), and never blocks.
     pub fn read(pgdata: &Path) -> Option<PidFile> {
-        PidFile::parse(&fs::read_to_string(PidFile::path(pgdata)).ok()?)
+        let path = PidFile::path(pgdata);
+        match fsutil::read_small(&path, MAX_BYTES) {
+            Ok(text) => PidFile::parse(&text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                tracing::warn!("ignoring {}: {e}", path.display());
+                None
+            }
+        }
     }
 }
 

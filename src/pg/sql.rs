@@ -56,7 +56,7 @@ impl Target {
     /// Fills the password from `<home>/.pgpass` when none was configured.
     pub fn with_pgpass(mut self, home: &Path) -> Target {
         if self.password.is_none() {
-            if let Ok(text) = std::fs::read_to_string(home.join(".pgpass")) {
+            if let Some(text) = pgpass::read(home) {
                 let host = match &self.host {
                     Endpoint::Socket(d) if d == Path::new(DEFAULT_SOCKET_DIR) => {
                         "localhost".to_string()

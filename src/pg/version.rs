@@ -1,9 +1,14 @@
-//! PG_VERSION of the data directory: which recovery configuration form and which
-//! replication features apply .
-//! Contract: docs/contract.md §3, §6.
+//! PG_VERSION of the data directory (docs/contract.md §3, §6; read as a file of pgdba's
+//! per §8 Files): which recovery configuration form and which replication features apply.
 
 use std::fmt;
+use std::io;
 use std::path::Path;
+
+use crate::fsutil;
+
+/// The largest PG_VERSION the agent reads (the server writes `15` and a line break).
+pub const MAX_BYTES: u64 = 64;
 
 /// A PostgreSQL major version: `15`, or `9.6` before version 10.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -27,9 +32,28 @@ impl PgVersion {
         Some(PgVersion::new(maj.parse().ok()?, min.parse().ok()?))
     }
 
-    /// Reads `<pgdata>/PG_VERSION`; `None` when it is missing or unparsable.
+    /// Reads `<pgdata>/PG_VERSION`; `None` when it is missing, unreadable or unparsable.
+    /// A PG_VERSION that is refused (see [`PgVersion::try_read`]) is logged as a warning.
     pub fn read(pgdata: &Path) -> Option<PgVersion> {
-        PgVersion::parse(&std::fs::read_to_string(pgdata.join("PG_VERSION")).ok()?)
+        PgVersion::try_read(pgdata).unwrap_or_else(|e| {
+            tracing::warn!("{e}");
+            None
+        })
+    }
+
+    /// Reads `<pgdata>/PG_VERSION` as a file of pgdba's (`fsutil::read_small`): `Ok(None)`
+    /// when it is missing or unparsable; an error naming the file when it is a symlink,
+    /// not a regular file, larger than [`MAX_BYTES`] or unreadable.
+    pub fn try_read(pgdata: &Path) -> io::Result<Option<PgVersion>> {
+        let path = pgdata.join("PG_VERSION");
+        match fsutil::read_small(&path, MAX_BYTES) {
+            Ok(text) => Ok(PgVersion::parse(&text)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io::Error::new(
+                e.kind(),
+                format!("cannot read {}: {e}", path.display()),
+            )),
+        }
     }
 
     /// PostgreSQL 12 moved recovery settings into postgresql.conf plus standby.signal.
@@ -69,5 +93,25 @@ mod tests {
         assert!(!PgVersion::new(15, 0).has_exclusive_backup());
         assert_eq!(PgVersion::new(9, 4).to_string(), "9.4");
         assert_eq!(PgVersion::new(16, 0).to_string(), "16");
+    }
+
+    #[test]
+    fn read_refuses_what_is_not_a_small_regular_file() {
+        let d = std::env::temp_dir().join(format!("pgsql-ra-version-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        assert_eq!(PgVersion::try_read(&d).unwrap(), None, "missing");
+        std::fs::write(d.join("PG_VERSION"), "15\n").unwrap();
+        assert_eq!(PgVersion::read(&d), Some(PgVersion::new(15, 0)));
+        std::fs::remove_file(d.join("PG_VERSION")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", d.join("PG_VERSION")).unwrap();
+        let e = PgVersion::try_read(&d).unwrap_err().to_string();
+        assert!(e.contains("PG_VERSION: is a symlink"), "{e}");
+        assert_eq!(PgVersion::read(&d), None);
+        std::fs::remove_file(d.join("PG_VERSION")).unwrap();
+        std::fs::write(d.join("PG_VERSION"), "1".repeat(100)).unwrap();
+        let e = PgVersion::try_read(&d).unwrap_err().to_string();
+        assert!(e.contains("is larger than 64 bytes"), "{e}");
+        std::fs::remove_dir_all(&d).unwrap();
     }
 }

@@ -19,6 +19,9 @@ use crate::fsutil;
 use crate::pg::sql::{self, Target};
 use crate::pg::{pidfile, PgError};
 
+/// At most this many names of one directory are listed (the real world).
+pub const MAX_LISTED: usize = 10_000;
+
 /// The rows of one statement, each column as text (NULL as `None`).
 pub type Rows = Vec<Vec<Option<String>>>;
 
@@ -36,9 +39,18 @@ pub trait World {
     fn postmaster(&self) -> Option<i32>;
     /// Is process `pid` stopped by a signal (and so unable to react)?
     fn process_stopped(&self, pid: i32) -> bool;
-    /// The text of a file, `None` when it cannot be read.
+    /// The text of a file, `None` when it cannot be read. The real world reads without
+    /// blocking and within a size limit, and follows a symlink only when it trusts it
+    /// (`fsutil::read_trusted`).
     fn read_file(&self, path: &Path) -> Option<String>;
-    /// The names of the entries of a directory (empty when it cannot be read).
+    /// The last `max_bytes` of a file that may be long (the server log), from a line
+    /// start; `None` when it cannot be read. By default the whole [`World::read_file`].
+    fn read_tail(&self, path: &Path, max_bytes: u64) -> Option<String> {
+        let _ = max_bytes;
+        self.read_file(path)
+    }
+    /// The names of the entries of a directory (empty when it cannot be read; the real
+    /// world lists at most [`MAX_LISTED`]).
     fn list_dir(&self, dir: &Path) -> Vec<String>;
     /// Does `path` exist?
     fn exists(&self, path: &Path) -> bool;
@@ -48,9 +60,12 @@ pub trait World {
     fn replace_file(&mut self, path: &Path, text: &str) -> Result<()>;
     /// Removes a file; true when there was one.
     fn remove_file(&mut self, path: &Path) -> Result<bool>;
-    /// Makes sure a directory exists, owned by pgdba with `mode`.
+    /// Makes sure a directory exists, owned by pgdba: a missing one is created with
+    /// `mode`; an existing one that is a symlink or belongs to another user is an error
+    /// (OCF_ERR_PERM) and is never re-owned or re-moded.
     fn ensure_dir(&mut self, path: &Path, mode: u32) -> Result<()>;
-    /// Creates an empty file owned by pgdba when it does not exist (the server log).
+    /// Creates an empty file owned by pgdba when it does not exist (the server log); a
+    /// symlink there is an error (OCF_ERR_PERM), never followed.
     fn ensure_file(&mut self, path: &Path, mode: u32) -> Result<()>;
     /// Could pgdba write to `path`?
     fn writable_by_pgdba(&self, path: &Path) -> bool;
@@ -139,13 +154,33 @@ impl World for RealWorld {
     }
 
     fn read_file(&self, path: &Path) -> Option<String> {
-        std::fs::read_to_string(path).ok()
+        match fsutil::read_trusted(path, fsutil::MAX_TEXT) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                tracing::warn!("not reading {}: {e}", path.display());
+                None
+            }
+        }
+    }
+
+    fn read_tail(&self, path: &Path, max_bytes: u64) -> Option<String> {
+        match fsutil::read_tail(path, max_bytes) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                tracing::warn!("not reading {}: {e}", path.display());
+                None
+            }
+        }
     }
 
     fn list_dir(&self, dir: &Path) -> Vec<String> {
+        // tmpdir belongs to pgdba: a directory flooded with names must not fill memory
         std::fs::read_dir(dir)
             .map(|d| {
                 d.flatten()
+                    .take(MAX_LISTED)
                     .map(|e| e.file_name().to_string_lossy().into_owned())
                     .collect()
             })

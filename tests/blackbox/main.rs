@@ -13,4 +13,5 @@ mod lifecycle;
 mod logging;
 mod metachar;
 mod running_invalid;
+mod symlinks;
 mod tolerant;
