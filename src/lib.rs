@@ -18,6 +18,9 @@ pub mod replication;
 pub mod words;
 pub mod world;
 
+#[cfg(test)]
+mod props;
+
 use std::io::Write;
 
 use actions::{monitor, start, stop, validate, Agent, Ctx};

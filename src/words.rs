@@ -11,7 +11,8 @@ pub fn split(s: &str) -> Result<Vec<String>, String> {
     let mut chars = s.chars();
     while let Some(c) = chars.next() {
         match c {
-            c if c.is_whitespace() => {
+            // a POSIX shell separates words at space, tab and newline only
+            ' ' | '\t' | '\n' => {
                 if in_word {
                     words.push(std::mem::take(&mut cur));
                     in_word = false;
@@ -34,6 +35,8 @@ pub fn split(s: &str) -> Result<Vec<String>, String> {
                         Some('"') => break,
                         Some('\\') => match chars.next() {
                             Some(e @ ('"' | '\\' | '$' | '`')) => cur.push(e),
+                            // backslash-newline continues the line
+                            Some('\n') => {}
                             Some(e) => {
                                 cur.push('\\');
                                 cur.push(e);
@@ -45,13 +48,15 @@ pub fn split(s: &str) -> Result<Vec<String>, String> {
                     }
                 }
             }
-            '\\' => {
-                in_word = true;
-                match chars.next() {
-                    Some(e) => cur.push(e),
-                    None => return Err("trailing backslash".into()),
+            '\\' => match chars.next() {
+                // backslash-newline continues the line: no character, no word break
+                Some('\n') => {}
+                Some(e) => {
+                    in_word = true;
+                    cur.push(e);
                 }
-            }
+                None => return Err("trailing backslash".into()),
+            },
             c => {
                 in_word = true;
                 cur.push(c);

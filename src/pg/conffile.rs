@@ -71,11 +71,11 @@ pub fn without_include(text: &str, file: &Path) -> Option<String> {
     if !text.lines().any(|l| l.trim_end() == line) {
         return None;
     }
-    let mut out = String::with_capacity(text.len());
-    for l in text.lines().filter(|l| l.trim_end() != line) {
-        out.push_str(l);
-        out.push('\n');
-    }
+    // every other line stays as it was, line ending included (CRLF stays CRLF)
+    let out: String = text
+        .split_inclusive('\n')
+        .filter(|l| l.trim_end() != line)
+        .collect();
     Some(out)
 }
 
@@ -121,10 +121,27 @@ pub fn parse_value(v: &str) -> String {
                         break;
                     }
                 }
+                // the escapes of PostgreSQL's GUC_scanstr
                 '\\' => match chars.next() {
+                    Some('b') => out.push('\u{8}'),
+                    Some('f') => out.push('\u{c}'),
                     Some('n') => out.push('\n'),
                     Some('r') => out.push('\r'),
                     Some('t') => out.push('\t'),
+                    Some(d @ '0'..='7') => {
+                        let mut n = d.to_digit(8).unwrap_or(0);
+                        for _ in 0..2 {
+                            match chars.clone().next().and_then(|c| c.to_digit(8)) {
+                                Some(x) => {
+                                    n = n * 8 + x;
+                                    chars.next();
+                                }
+                                None => break,
+                            }
+                        }
+                        // one byte, as PostgreSQL keeps it
+                        out.push(char::from(u8::try_from(n & 0xff).unwrap_or(0)));
+                    }
                     Some(c) => out.push(c),
                     None => break,
                 },
