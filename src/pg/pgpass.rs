@@ -32,7 +32,7 @@ fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
     if let Some(rest) = line.strip_prefix("*:") {
         return Some(rest);
     }
-    let mut want = key.chars();
+    let mut want = key.chars().peekable();
     let mut it = line.char_indices();
     while let Some((i, c)) = it.next() {
         let (c, escaped) = if c == '\\' {
@@ -43,8 +43,10 @@ fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
         } else {
             (c, false)
         };
-        if c == ':' && !escaped {
-            return want.next().is_none().then(|| &line[i + 1..]);
+        // an unescaped ':' ends the field once the key is used up; before that it is
+        // compared like any other character (libpq does the same)
+        if c == ':' && !escaped && want.peek().is_none() {
+            return Some(&line[i + 1..]);
         }
         if want.next() != Some(c) {
             return None;
@@ -111,6 +113,8 @@ mod tests {
             None
         );
         assert_eq!(lookup("a:b:c\n", "a", 1, "c", "d"), None);
+        // a ':' in a key is matched by a ':' in the line, as libpq does
+        assert_eq!(lookup("::1:::\n", ":", 1, "", "").as_deref(), Some(""));
     }
 
     #[test]
