@@ -7,6 +7,7 @@ pub mod repl;
 pub mod server;
 pub mod start;
 pub mod stop;
+pub mod stop_plan;
 pub mod validate;
 
 use std::time::Duration;

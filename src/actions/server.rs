@@ -19,6 +19,8 @@ use crate::pg::{conffile, conftree};
 use crate::replication::Effect;
 use crate::world::{self, World};
 
+pub use super::stop_plan::{stop_plan, StopPlan};
+
 /// Removes what a crashed server left that would stop the next start.
 fn clear_leftovers<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
     let pgdata = &agent.cfg.pgdata;
@@ -181,8 +183,36 @@ pub async fn check_sql<W: World>(w: &mut W, agent: &Agent, deadline: Instant) ->
     Ok(())
 }
 
-/// Launches the server with pg_ctl and waits until monitor_sql succeeds.
-async fn launch_and_wait<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
+/// What "the server is up" means for a start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ready {
+    /// monitor_sql succeeds (rep_mode none and slave, a restart as primary).
+    MonitorSql,
+    /// `pg_is_in_recovery()` is true: a standby of the promotable clone, where
+    /// monitor_sql may be a statement that cannot run during recovery.
+    Standby,
+}
+
+/// One readiness check: Ok(true) ready, Ok(false) not yet.
+async fn ready<W: World>(w: &mut W, agent: &Agent, how: Ready, until: Instant) -> Result<bool> {
+    match how {
+        Ready::MonitorSql => check_sql(w, agent, until).await.map(|()| true),
+        Ready::Standby => {
+            w.disconnect();
+            let sets = w.query(crate::pg::queries::IS_IN_RECOVERY, until).await?;
+            match sets.first().and_then(|s| s.first()).and_then(|r| r.first()) {
+                Some(Some(v)) if v == "t" => Ok(true),
+                Some(Some(v)) if v == "f" => Err(Error::failed(
+                    "PostgreSQL came up as a primary where a standby was started (is standby.signal or recovery.conf missing?)",
+                )),
+                _ => Ok(false),
+            }
+        }
+    }
+}
+
+/// Launches the server with pg_ctl and waits until it is ready (`how`).
+async fn launch_and_wait<W: World>(w: &mut W, agent: &Agent, how: Ready) -> Result<()> {
     let cfg = &agent.cfg;
     let t0 = Instant::now();
     let spec = ctl::start(cfg, &agent.pgdba);
@@ -192,8 +222,9 @@ async fn launch_and_wait<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
     loop {
         if w.postmaster().is_some() {
             let attempt = clock::within(Duration::from_secs(5), agent.ctx.deadline);
-            match check_sql(w, agent, attempt).await {
-                Ok(()) => {
+            match ready(w, agent, how, attempt).await {
+                Ok(false) => last_err = "still starting".to_string(),
+                Ok(true) => {
                     tracing::info!("PostgreSQL started in {:.1}s", t0.elapsed().as_secs_f64());
                     return Ok(());
                 }
@@ -218,34 +249,10 @@ async fn launch_and_wait<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
 
 /// Clears leftovers, prepares directories, launches and waits (the part of start every
 /// mode shares once its configuration files are written).
-pub async fn prepare_and_launch<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
+pub async fn prepare_and_launch<W: World>(w: &mut W, agent: &Agent, how: Ready) -> Result<()> {
     clear_leftovers(w, agent)?;
     prepare_dirs(w, agent)?;
-    launch_and_wait(w, agent).await
-}
-
-/// When a stop escalates and when it gives up, computed from the time left: the fast
-/// shutdown gets `stop_escalate` but never so long that the immediate shutdown loses its
-/// own budget (a third of the time left, at most 10 s), and the action keeps a last
-/// moment (a tenth, at most 1 s) to record the outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StopPlan {
-    /// Send the immediate shutdown when the server is still there at this point.
-    pub fast_until: Instant,
-    /// Stop waiting for the immediate shutdown at this point.
-    pub give_up: Instant,
-}
-
-/// The stop plan for a fast-shutdown delay of `configured`, from `now` to `deadline`.
-pub fn stop_plan(configured: Duration, now: Instant, deadline: Instant) -> StopPlan {
-    let left = deadline.saturating_duration_since(now);
-    let last = (left / 10).min(Duration::from_secs(1));
-    let immediate = (left / 3).min(Duration::from_secs(10));
-    let fast = configured.min(left.saturating_sub(immediate + last));
-    StopPlan {
-        fast_until: clock::after(now, fast),
-        give_up: deadline.checked_sub(last).unwrap_or(deadline),
-    }
+    launch_and_wait(w, agent, how).await
 }
 
 /// Sends `signal` to `pid` (a postmaster that pg_ctl cannot reach).
@@ -297,13 +304,20 @@ pub async fn stop_server<W: World>(w: &mut W, agent: &Agent, standby: bool) -> R
         return Ok(());
     };
     let t0 = Instant::now();
-    let plan = stop_plan(agent.cfg.escalate_after(standby), t0, agent.ctx.deadline);
-    request_stop(w, agent, StopMode::Fast).await;
-    if !wait_gone(w, plan.fast_until).await {
-        tracing::warn!(
-            "PostgreSQL (pid {pid}) still running {:.1}s after fast shutdown; escalating to immediate",
-            t0.elapsed().as_secs_f64()
-        );
+    let configured = agent.cfg.escalate_after(standby);
+    let plan = stop_plan(configured, t0, agent.ctx.deadline);
+    // stop_escalate 0 (PG-REX's setting) means an immediate shutdown straight away
+    let fast_first = !configured.is_zero();
+    if fast_first {
+        request_stop(w, agent, StopMode::Fast).await;
+    }
+    if !fast_first || !wait_gone(w, plan.fast_until).await {
+        if fast_first {
+            tracing::warn!(
+                "PostgreSQL (pid {pid}) still running {:.1}s after fast shutdown; escalating to immediate",
+                t0.elapsed().as_secs_f64()
+            );
+        }
         request_stop(w, agent, StopMode::Immediate).await;
         if !wait_gone(w, plan.give_up).await {
             let state = if w.process_stopped(pid) {
@@ -359,36 +373,5 @@ pub async fn wait_primary<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
             )));
         }
         w.sleep(POLL).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stop_plan_keeps_the_immediate_budget() {
-        let s = Duration::from_secs;
-        let now = Instant::now();
-        // (configured, time left) -> (fast, give up before the deadline)
-        let table = [
-            (s(90), s(120), s(90), s(1)),
-            (s(90), s(58), s(47), s(1)),
-            (s(5), s(58), s(5), s(1)),
-            (
-                s(90),
-                s(9),
-                Duration::from_millis(5100),
-                Duration::from_millis(900),
-            ),
-            (s(0), s(58), s(0), s(1)),
-            (s(90), s(0), s(0), s(0)),
-            (Duration::MAX, s(30), s(19), s(1)),
-        ];
-        for (configured, left, fast, last) in table {
-            let p = stop_plan(configured, now, now + left);
-            assert_eq!(p.fast_until - now, fast, "{configured:?} {left:?}");
-            assert_eq!(now + left - p.give_up, last, "{configured:?} {left:?}");
-        }
     }
 }

@@ -27,6 +27,6 @@ pub async fn start<W: World>(w: &mut W, agent: &Agent) -> Result<OcfStatus> {
             agent.cfg.master_ip
         );
     }
-    server::prepare_and_launch(w, agent).await?;
+    server::prepare_and_launch(w, agent, server::Ready::MonitorSql).await?;
     Ok(OcfStatus::Success)
 }

@@ -40,6 +40,9 @@ pub enum Effect {
     /// Clear leftovers, prepare the log and socket directories, `pg_ctl start`, and wait
     /// within the deadline until the server answers.
     LaunchServer,
+    /// Like `LaunchServer`, ready once `pg_is_in_recovery()` is true (monitor_sql is never
+    /// run on a standby).
+    LaunchStandby,
     /// `synchronous_standby_names` of the running server must be `expected`.
     CheckSyncStandbyNames {
         /// What the agent wrote.
@@ -78,6 +81,7 @@ impl fmt::Display for Effect {
             }
             Effect::Reload => write!(f, "reload the server configuration"),
             Effect::LaunchServer => write!(f, "start PostgreSQL"),
+            Effect::LaunchStandby => write!(f, "start PostgreSQL as a standby"),
             Effect::CheckSyncStandbyNames { expected } => {
                 write!(f, "check synchronous_standby_names = {expected:?}")
             }

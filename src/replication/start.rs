@@ -103,7 +103,7 @@ pub fn decide(cfg: &Config, obs: &Observation) -> Decision {
         return p.finish(Outcome::Failed(lock_reason(cfg)));
     }
     if !obs.server.running() {
-        p.push(Effect::LaunchServer);
+        p.push(Effect::LaunchStandby);
     }
     p.push(Effect::CheckSyncStandbyNames {
         expected: String::new(),

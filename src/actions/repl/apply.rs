@@ -99,7 +99,12 @@ impl<'a, W: World> Executor<'a, W> {
             Effect::Reload => {
                 self.w.query(queries::RELOAD, deadline).await?;
             }
-            Effect::LaunchServer => server::prepare_and_launch(self.w, agent).await?,
+            Effect::LaunchServer => {
+                server::prepare_and_launch(self.w, agent, server::Ready::MonitorSql).await?
+            }
+            Effect::LaunchStandby => {
+                server::prepare_and_launch(self.w, agent, server::Ready::Standby).await?
+            }
             Effect::CheckSyncStandbyNames { expected } => {
                 self.w.disconnect();
                 let sets = self.w.query(queries::SYNC_STANDBY_NAMES, deadline).await?;

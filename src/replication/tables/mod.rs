@@ -63,6 +63,7 @@ pub(super) fn short(e: &Effect) -> String {
         Effect::BanSelf => "ban".into(),
         Effect::Reload => "reload".into(),
         Effect::LaunchServer => "launch".into(),
+        Effect::LaunchStandby => "launch standby".into(),
         Effect::CheckSyncStandbyNames { .. } => "check names".into(),
         Effect::StopServer { standby } => format!("stop standby={standby}"),
         Effect::PromoteServer => "promote".into(),

@@ -38,7 +38,7 @@ fn start_table() {
             decide: start::decide,
             cfg: &[],
             obs: obs(Srv::Down, &["n2"], &[]),
-            steps: tail(sync_files.clone(), &["launch", "check names", "n1 status=HS:alone"]),
+            steps: tail(sync_files.clone(), &["launch standby", "check names", "n1 status=HS:alone"]),
             outcome: ok(OcfStatus::Success),
         },
         Row {
@@ -64,7 +64,7 @@ fn start_table() {
             obs: with_notes(obs(Srv::Down, &["n2"], &[(Attr::MasterBaseline, "00"), (Attr::XlogLoc, "01")])),
             steps: &["n1 status=STOP", "n1 -baseline", "n1 score=-INFINITY", "rm xlog_note.0", "tmpdir",
                 "uninclude rep_mode.conf", "tmpdir", "write recovery.conf", "include recovery.conf",
-                "write standby.signal", "n1 -xlog", "launch", "check names", "n1 status=HS:alone"],
+                "write standby.signal", "n1 -xlog", "launch standby", "check names", "n1 status=HS:alone"],
             outcome: ok(OcfStatus::Success),
         },
     ];

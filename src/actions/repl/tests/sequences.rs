@@ -103,9 +103,13 @@ fn standby_start_sequence() {
     ));
     assert_eq!(w.runs("pg_ctl").len(), 1);
     assert!(w.runs("pg_ctl")[0].contains(" start"));
+    // the standby is ready once it is in recovery; monitor_sql is never run on it
     assert_eq!(
         w.queries(),
-        vec!["select now();", "show synchronous_standby_names"]
+        vec![
+            "select pg_is_in_recovery()",
+            "show synchronous_standby_names"
+        ]
     );
 }
 
@@ -282,4 +286,34 @@ fn standby_without_a_primary_samples_its_position() {
         ]
     );
     assert_eq!(w.written(), vec![PathBuf::from(TMP).join("xlog_note.0")]);
+}
+
+#[test]
+fn standby_start_never_runs_monitor_sql() {
+    let mut w = primary_world();
+    w.postmaster = None;
+    w.in_recovery = true;
+    w.sync_names = String::new();
+    w.crm_mon = crm_mon(&[("node1", true, &[]), ("node2", true, &[])], &["node2"]);
+    let a = agent(
+        Action::Start,
+        &[("OCF_RESKEY_monitor_sql", "select pg_current_wal_lsn()")],
+    );
+    assert_eq!(run(&mut w, &a).unwrap(), OcfStatus::Success);
+    assert!(
+        !w.queries().iter().any(|q| q.contains("pg_current_wal_lsn")),
+        "{:?}",
+        w.queries()
+    );
+}
+
+#[test]
+fn stop_escalate_zero_is_an_immediate_shutdown_straight_away() {
+    let mut w = primary_world();
+    w.in_recovery = true;
+    let a = agent(Action::Stop, &[("OCF_RESKEY_stop_escalate_in_slave", "0")]);
+    assert_eq!(run(&mut w, &a).unwrap(), OcfStatus::Success);
+    let stops = w.runs("pg_ctl");
+    assert_eq!(stops.len(), 1, "{stops:?}");
+    assert!(stops[0].contains("-m immediate"), "{stops:?}");
 }
