@@ -98,40 +98,29 @@ impl Outcome {
 
 /// Runs the agent with exactly `env` (plus PATH), stdin not a terminal.
 pub fn run_agent(action: &str, env: &[(String, String)]) -> Outcome {
-    let t0 = Instant::now();
-    let out = Command::new(bin())
-        .arg(action)
-        .env_clear()
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .output()
-        .expect("run the pgsql binary");
-    Outcome {
-        action: action.to_string(),
-        env: env.to_vec(),
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed: t0.elapsed(),
-    }
+    run_with(action, env, None)
 }
 
 /// Like [`run_agent`], with one more variable whose value is raw bytes (not UTF-8).
 pub fn run_agent_raw(action: &str, env: &[(String, String)], key: &str, value: &[u8]) -> Outcome {
+    run_with(action, env, Some((key, value)))
+}
+
+fn run_with(action: &str, env: &[(String, String)], raw: Option<(&str, &[u8])>) -> Outcome {
     use std::os::unix::ffi::OsStrExt;
     let t0 = Instant::now();
-    let out = Command::new(bin())
-        .arg(action)
+    let mut cmd = Command::new(bin());
+    cmd.arg(action)
         .env_clear()
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
         .envs(env.iter().map(|(k, v)| (k, v)))
-        .env(key, std::ffi::OsStr::from_bytes(value))
-        .stdin(Stdio::null())
-        .output()
-        .expect("run the pgsql binary");
+        .stdin(Stdio::null());
     let mut shown = env.to_vec();
-    shown.push((key.to_string(), String::from_utf8_lossy(value).into_owned()));
+    if let Some((key, value)) = raw {
+        cmd.env(key, std::ffi::OsStr::from_bytes(value));
+        shown.push((key.to_string(), String::from_utf8_lossy(value).into_owned()));
+    }
+    let out = cmd.output().expect("run the pgsql binary");
     Outcome {
         action: action.to_string(),
         env: shown,
