@@ -438,8 +438,9 @@ sync_names_after_cut() {
   v=$(sqln "$P" "show synchronous_standby_names")
   if [ "$N" = 2 ]; then [ -z "$v" ]; else [ "$v" = "\"node$A\"" ]; fi
 }
+# N=3: the other standby is named once its next monitor sees it STREAMING, not at once
 check "cut: show synchronous_standby_names on node$P = '$( [ "$N" = 2 ] && echo "" || echo "\"node$A\"")'" \
-  sync_names_after_cut
+  wait_for 20 sync_names_after_cut
 if [ "$N" = 3 ]; then
   check "cut: the other standby node$A becomes the sync standby (STREAMING|SYNC / HS:sync / 100)" \
     wait_for 20 dstat_pstat_score_is "$A" "STREAMING|SYNC/HS:sync/100"
