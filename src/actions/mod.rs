@@ -3,6 +3,7 @@
 
 pub mod invalid;
 pub mod monitor;
+pub mod receiver;
 pub mod repl;
 pub mod server;
 pub mod start;
@@ -18,7 +19,7 @@ use crate::config::Config;
 use crate::exec::{CommandSpec, RunAs};
 use crate::ocf::{Action, Env, Instance, Meta};
 use crate::pg::pidfile::PidFile;
-use crate::pg::sql::{Endpoint, Target, DEFAULT_SOCKET_DIR};
+use crate::pg::sql::{Endpoint, Login, Target, DEFAULT_SOCKET_DIR};
 use crate::pg::version::PgVersion;
 use crate::world::{self, RealWorld, World};
 
@@ -96,9 +97,10 @@ pub struct Agent {
 }
 
 impl Agent {
-    /// How monitor queries reach the server: pghost (socket directory or host), else
-    /// socketdir, else the directory the running server announced, else the default.
-    pub fn sql_target(&self) -> Target {
+    /// How SQL reaches the server: pghost (socket directory or host), else socketdir, else
+    /// the directory the running server announced, else the default; as pgdba, or for
+    /// monitor_sql as monitor_user with monitor_password.
+    pub fn sql_target(&self, login: Login) -> Target {
         let cfg = &self.cfg;
         let host = if cfg.pghost.starts_with('/') {
             Endpoint::Socket(cfg.pghost.clone().into())
@@ -113,17 +115,19 @@ impl Agent {
                     .unwrap_or_else(|| DEFAULT_SOCKET_DIR.into()),
             )
         };
-        let user = if cfg.monitor_user.is_empty() {
-            cfg.pgdba.clone()
-        } else {
+        let monitor = login == Login::Monitor && !cfg.monitor_user.is_empty();
+        let user = if monitor {
             cfg.monitor_user.clone()
+        } else {
+            cfg.pgdba.clone()
         };
         Target {
             host,
             port: cfg.pgport,
             dbname: cfg.pgdb.clone(),
             user,
-            password: (!cfg.monitor_password.is_empty()).then(|| cfg.monitor_password.clone()),
+            password: (monitor && !cfg.monitor_password.is_empty())
+                .then(|| cfg.monitor_password.clone()),
             os_user: Some(self.pgdba.clone()),
         }
         .with_pgpass(&self.pgdba.home)
@@ -135,7 +139,7 @@ impl Agent {
         RealWorld::new(
             self.cfg.pgdata.clone(),
             Some(self.pgdba.clone()),
-            Some(Box::new(move || me.sql_target())),
+            Some(Box::new(move |login| me.sql_target(login))),
         )
     }
 }

@@ -1,8 +1,8 @@
 //! status and monitor for rep_mode none and slave (docs/contract.md §4.3): status asks
 //! only whether the postmaster lives; monitor also runs monitor_sql through one
-//! connection.
+//! connection, and publishes receiver-status when asked (§5.5).
 
-use super::{server, Agent};
+use super::{receiver, server, Agent};
 use crate::error::Result;
 use crate::ocf::OcfStatus;
 use crate::world::World;
@@ -20,6 +20,10 @@ pub fn status<W: World>(w: &W) -> OcfStatus {
 
 /// `monitor`: not running → 7; monitor_sql fails → 1 with the reason; else 0.
 pub async fn monitor<W: World>(w: &mut W, agent: &Agent) -> Result<OcfStatus> {
+    if agent.cfg.check_wal_receiver {
+        let seen = receiver::seen_without_sql(w, agent);
+        receiver::publish(w, agent, Some(receiver::value(seen))).await;
+    }
     if status(w) == OcfStatus::NotRunning {
         if agent.ctx.is_probe() {
             tracing::debug!("probe: PostgreSQL is not running");

@@ -179,7 +179,7 @@ fn log_tail<W: World>(w: &W, path: &Path) -> String {
 /// Connects afresh and runs monitor_sql once, before `deadline`.
 pub async fn check_sql<W: World>(w: &mut W, agent: &Agent, deadline: Instant) -> Result<()> {
     w.disconnect();
-    w.query(&agent.cfg.monitor_sql, deadline).await?;
+    w.monitor_query(&agent.cfg.monitor_sql, deadline).await?;
     Ok(())
 }
 

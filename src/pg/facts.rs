@@ -43,6 +43,11 @@ pub struct ServerFacts {
     pub replication: Vec<ReplicationRow>,
 }
 
+/// Does this server have `pg_stat_wal_receiver` (9.6 and later; unknown counts as yes)?
+pub fn has_receiver_view(version: Option<PgVersion>) -> bool {
+    version.is_none_or(|v| v >= PgVersion::new(9, 6))
+}
+
 /// The facts query for `version` (9.x function names before 10; no pg_stat_wal_receiver
 /// before 9.6). Two statements, one round trip.
 pub fn facts_sql(version: Option<PgVersion>) -> String {
@@ -60,7 +65,7 @@ pub fn facts_sql(version: Option<PgVersion>) -> String {
             "pg_current_wal_lsn()",
         )
     };
-    let receiver = if v < PgVersion::new(9, 6) {
+    let receiver = if !has_receiver_view(version) {
         "0"
     } else {
         "(select count(*) from pg_stat_wal_receiver)"

@@ -12,6 +12,7 @@ pub mod queries;
 pub mod sql;
 pub mod sqlstate;
 pub mod version;
+pub mod walreceiver;
 
 use crate::ocf::OcfStatus;
 

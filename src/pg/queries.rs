@@ -27,6 +27,16 @@ pub fn recreate_slot(name: &str) -> String {
     )
 }
 
+/// Drops the slots `names` that exist, naming each dropped one.
+pub fn drop_slots(names: &[String]) -> String {
+    let list: Vec<String> = names.iter().map(|n| literal(n)).collect();
+    format!(
+        "select slot_name, pg_drop_replication_slot(slot_name) from pg_replication_slots \
+         where slot_name in ({})",
+        list.join(", ")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,5 +47,7 @@ mod tests {
         let q = recreate_slot("pgsql_node2");
         assert!(q.contains("where slot_name = 'pgsql_node2';"), "{q}");
         assert!(q.ends_with("pg_create_physical_replication_slot('pgsql_node2')"));
+        let q = drop_slots(&["a".into(), "b'c".into()]);
+        assert!(q.ends_with("where slot_name in ('a', 'b''c')"), "{q}");
     }
 }

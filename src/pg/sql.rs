@@ -18,8 +18,18 @@ use crate::exec::RunAs;
 /// Debian's compiled-in socket directory (libpq's default there).
 pub const DEFAULT_SOCKET_DIR: &str = "/var/run/postgresql";
 
+/// Which login a round trip uses: the agent's own SQL (replication state, reload, slots)
+/// runs as pgdba; only monitor_sql runs as monitor_user (docs/contract.md §5.10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Login {
+    /// pgdba, over the same socket or host.
+    Admin,
+    /// monitor_user (pgdba when it is empty), with monitor_password.
+    Monitor,
+}
+
 /// Where and as whom to connect.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     /// Unix socket directory, or a host name for TCP.
     pub host: Endpoint,

@@ -94,11 +94,12 @@ pub fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// rep_mode.conf text naming `standby` (and any standbys outside the cluster).
-pub fn rep_mode_conf(standby: Option<&str>, external: &[String]) -> String {
+/// The synchronous_standby_names value naming `standby` and the external standbys
+/// `external` (those streaming now): empty, one name, or `FIRST n (...)`.
+pub fn sync_names(standby: Option<&str>, external: &[String]) -> String {
     let mut names: Vec<String> = standby.into_iter().map(str::to_string).collect();
     names.extend(external.iter().cloned());
-    let value = match names.len() {
+    match names.len() {
         0 => String::new(),
         _ if external.is_empty() => ident(&names[0]),
         n => format!(
@@ -109,10 +110,14 @@ pub fn rep_mode_conf(standby: Option<&str>, external: &[String]) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-    };
+    }
+}
+
+/// rep_mode.conf text naming `standby` and the external standbys `external`.
+pub fn rep_mode_conf(standby: Option<&str>, external: &[String]) -> String {
     format!(
         "synchronous_standby_names = {}\n",
-        crate::pg::conffile::quote_value(&value)
+        crate::pg::conffile::quote_value(&sync_names(standby, external))
     )
 }
 
@@ -120,6 +125,32 @@ pub fn rep_mode_conf(standby: Option<&str>, external: &[String]) -> String {
 pub fn named_standby(conf_text: &str, node_list: &[String]) -> Option<String> {
     let v = crate::pg::conffile::setting(conf_text, "synchronous_standby_names")?;
     node_list.iter().find(|n| v.contains(&ident(n))).cloned()
+}
+
+/// The standbys of external_standby_node_list that rep_mode.conf names now.
+pub fn named_externals(conf_text: &str, external: &[String]) -> Vec<String> {
+    let Some(v) = crate::pg::conffile::setting(conf_text, "synchronous_standby_names") else {
+        return Vec::new();
+    };
+    external
+        .iter()
+        .filter(|e| v.contains(&ident(e)))
+        .cloned()
+        .collect()
+}
+
+/// The standbys of external_standby_node_list that pg_stat_replication shows STREAMING
+/// (application names compare without case, as PostgreSQL compares them), in list order:
+/// only those are named, so a lost external standby never stalls commits.
+pub fn streaming_externals(external: &[String], rows: &[Row]) -> Vec<String> {
+    external
+        .iter()
+        .filter(|e| {
+            rows.iter()
+                .any(|r| r.app.eq_ignore_ascii_case(e) && r.state == "STREAMING")
+        })
+        .cloned()
+        .collect()
 }
 
 #[cfg(test)]
@@ -360,5 +391,28 @@ mod tests {
         );
         assert_eq!(named_standby(&rep_mode_conf(None, &[]), &list), None);
         assert_eq!(named_standby("", &list), None);
+        assert_eq!(
+            named_externals(&rep_mode_conf(Some("node2"), &ext), &ext),
+            ext
+        );
+        assert!(named_externals(&rep_mode_conf(Some("node2"), &[]), &ext).is_empty());
+        assert_eq!(sync_names(None, &[]), "");
+    }
+
+    #[test]
+    fn external_standbys_are_named_only_while_streaming() {
+        let ext = nodes(&["dr1", "dr2"]);
+        let rows = vec![
+            Row::new("DR2", "streaming", "async"),
+            Row::new("dr1", "catchup", "async"),
+            Row::new("node2", "streaming", "sync"),
+        ];
+        assert_eq!(streaming_externals(&ext, &rows), nodes(&["dr2"]));
+        assert!(streaming_externals(&ext, &[]).is_empty());
+        let both = vec![
+            Row::new("dr1", "streaming", "potential"),
+            Row::new("dr2", "streaming", "sync"),
+        ];
+        assert_eq!(streaming_externals(&ext, &both), ext);
     }
 }

@@ -16,8 +16,9 @@ pub enum Effect {
     Attr(AttrChange),
     /// Like `Attr`, but only when the server is down by then (a failed restart).
     AttrIfServerDown(AttrChange),
-    /// `<rsc>-receiver-status` through `attrd_updater`.
-    ReceiverStatus(String),
+    /// `<rsc>-receiver-status` through `attrd_updater` (`None` deletes it), within a
+    /// short budget.
+    ReceiverStatus(Option<String>),
     /// `crm_resource --ban` of this instance from this node (pre-promote protection).
     BanSelf,
     /// tmpdir exists, owned by pgdba, mode 700.
@@ -59,6 +60,9 @@ pub enum Effect {
     WaitPrimary,
     /// Create (or re-create) a physical replication slot.
     CreateSlot(String),
+    /// Drop these replication slots where they exist (a start drops its slots for the
+    /// peers, which only a primary needs).
+    DropSlots(Vec<String>),
 }
 
 impl fmt::Display for Effect {
@@ -66,7 +70,8 @@ impl fmt::Display for Effect {
         match self {
             Effect::Attr(c) => write!(f, "{c}"),
             Effect::AttrIfServerDown(c) => write!(f, "{c} (if the server is down)"),
-            Effect::ReceiverStatus(v) => write!(f, "receiver-status = {v}"),
+            Effect::ReceiverStatus(Some(v)) => write!(f, "receiver-status = {v}"),
+            Effect::ReceiverStatus(None) => write!(f, "delete receiver-status"),
             Effect::BanSelf => write!(f, "ban this instance from this node"),
             Effect::PrepareTmpdir => write!(f, "prepare tmpdir"),
             Effect::WriteFile { path, .. } => write!(f, "write {}", path.display()),
@@ -95,6 +100,7 @@ impl fmt::Display for Effect {
             Effect::PromoteServer => write!(f, "pg_ctl promote"),
             Effect::WaitPrimary => write!(f, "wait until PostgreSQL is primary"),
             Effect::CreateSlot(n) => write!(f, "create replication slot {n}"),
+            Effect::DropSlots(n) => write!(f, "drop replication slots {}", n.join(", ")),
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::control::{control_pass, named_standby};
+use super::control::{control_pass, named_externals, named_standby, streaming_externals};
 use super::election::{election_round, Notes, Verdict};
 use super::observation::note_file;
 use super::start::rep_mode_steps;
@@ -34,7 +34,13 @@ pub fn control_steps(
 ) -> bool {
     let current = rep_mode.and_then(|t| named_standby(t, &cfg.node_list));
     let d = control_pass(p, cfg.rep_mode, &cfg.node_list, rows, current);
-    if d.changed && cfg.rep_mode == RepMode::Sync {
+    let external = &cfg.external_standby_node_list;
+    let named_ext = rep_mode
+        .map(|t| named_externals(t, external))
+        .unwrap_or_default();
+    let streaming_ext = streaming_externals(external, rows);
+    let ext_changed = named_ext != streaming_ext;
+    if (d.changed || ext_changed) && cfg.rep_mode == RepMode::Sync {
         p.note(
             Level::INFO,
             format!(
@@ -42,7 +48,20 @@ pub fn control_steps(
                 d.standby.as_deref().unwrap_or("none (all standbys async)")
             ),
         );
-        for e in rep_mode_steps(cfg, d.standby.as_deref()) {
+        if ext_changed {
+            p.note(
+                Level::INFO,
+                format!(
+                    "external synchronous standbys streaming: {}",
+                    if streaming_ext.is_empty() {
+                        "none".to_string()
+                    } else {
+                        streaming_ext.join(", ")
+                    }
+                ),
+            );
+        }
+        for e in rep_mode_steps(cfg, d.standby.as_deref(), &streaming_ext) {
             p.push(e);
         }
         p.push(Effect::Reload);
@@ -108,7 +127,7 @@ pub fn decide(cfg: &Config, obs: &Observation) -> Decision {
             p.note(Level::WARN, "the WAL receiver is not running");
             "ERROR"
         };
-        p.push_with(Effect::ReceiverStatus(status.into()), OnFail::Warn);
+        p.push_with(Effect::ReceiverStatus(Some(status.into())), OnFail::Warn);
     }
     if !facts.in_recovery {
         if obs.probe {

@@ -31,9 +31,23 @@ fn first(list: &[String]) -> Option<&str> {
     list.first().map(String::as_str)
 }
 
-/// Does `step` need the server's facts?
-pub fn needs_facts(step: &NotifyStep) -> bool {
-    matches!(step, NotifyStep::RecordBaseline | NotifyStep::ControlPass)
+/// Does `step` need the server's facts? The control pass cannot go on without them
+/// (it would see every standby DISCONNECT); the baseline is a best effort.
+pub fn needs_facts(step: &NotifyStep) -> Option<Needed> {
+    match step {
+        NotifyStep::ControlPass => Some(Needed::Required),
+        NotifyStep::RecordBaseline => Some(Needed::Optional),
+        _ => None,
+    }
+}
+
+/// How much a notification step needs the server's facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needed {
+    /// A failed query fails the notification.
+    Required,
+    /// Without them the step does what it can.
+    Optional,
 }
 
 /// The steps of `step`; `obs` carries the server's facts when [`needs_facts`] says so.
@@ -55,13 +69,18 @@ pub fn decide_steps(cfg: &Config, obs: &Observation, step: &NotifyStep) -> Decis
             p.finish(ok)
         }
         NotifyStep::RecordBaseline => {
-            let Some(loc) = obs.server.facts().and_then(|f| f.location) else {
-                return p.finish(Outcome::Failed(
-                    "no WAL position to record as master-baseline".into(),
-                ));
-            };
-            p.note(tracing::Level::INFO, format!("my master baseline: {loc}"));
-            p.set(&me, Attr::MasterBaseline, &loc.to_string());
+            // HS:alone is written even when the position cannot be read (the reference
+            // does both independently); the notification itself succeeds
+            match obs.server.facts().and_then(|f| f.location) {
+                Some(loc) => {
+                    p.note(tracing::Level::INFO, format!("my master baseline: {loc}"));
+                    p.set(&me, Attr::MasterBaseline, &loc.to_string());
+                }
+                None => p.note(
+                    tracing::Level::WARN,
+                    "no WAL position to record as master-baseline",
+                ),
+            }
             p.set(&me, Attr::Status, "HS:alone");
             p.finish(ok)
         }

@@ -55,8 +55,9 @@ pub fn recovery_steps(cfg: &Config, version: PgVersion, me: &str) -> Vec<Effect>
     steps
 }
 
-/// rep_mode.conf naming `standby` (sync mode only: nothing in async).
-pub fn rep_mode_steps(cfg: &Config, standby: Option<&str>) -> Vec<Effect> {
+/// rep_mode.conf naming `standby` and the streaming external standbys `external` (sync
+/// mode only: nothing in async).
+pub fn rep_mode_steps(cfg: &Config, standby: Option<&str>, external: &[String]) -> Vec<Effect> {
     if cfg.rep_mode != RepMode::Sync {
         return Vec::new();
     }
@@ -64,7 +65,7 @@ pub fn rep_mode_steps(cfg: &Config, standby: Option<&str>) -> Vec<Effect> {
         Effect::PrepareTmpdir,
         Effect::WriteFile {
             path: rep_mode_file(cfg),
-            text: control::rep_mode_conf(standby, &cfg.external_standby_node_list),
+            text: control::rep_mode_conf(standby, external),
         },
     ]
 }
@@ -88,7 +89,7 @@ pub fn decide(cfg: &Config, obs: &Observation) -> Decision {
     p.push(Effect::PrepareTmpdir);
     let rep_mode = rep_mode_file(cfg);
     if cfg.rep_mode == RepMode::Sync {
-        for e in rep_mode_steps(cfg, None) {
+        for e in rep_mode_steps(cfg, None, &[]) {
             p.push(e);
         }
         p.push(Effect::AddInclude(rep_mode));
@@ -105,9 +106,21 @@ pub fn decide(cfg: &Config, obs: &Observation) -> Decision {
     if !obs.server.running() {
         p.push(Effect::LaunchStandby);
     }
+    // the server must run with what was just written: no standby named yet (external
+    // standbys too are named once they stream)
     p.push(Effect::CheckSyncStandbyNames {
-        expected: String::new(),
+        expected: control::sync_names(None, &[]),
     });
+    // slots for the peers belong on the primary (promote creates them): a former primary
+    // starting with its own data would otherwise keep WAL for them until its disk fills
+    if !cfg.replication_slot_name.is_empty() {
+        let peers = cfg.node_list.iter().filter(|n| **n != me);
+        p.push(Effect::DropSlots(
+            peers
+                .map(|n| conffile::slot_name(&cfg.replication_slot_name, n))
+                .collect(),
+        ));
+    }
     p.set(&me, Attr::Status, "HS:alone");
     p.finish(Outcome::Status(OcfStatus::Success))
 }

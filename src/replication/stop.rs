@@ -21,6 +21,13 @@ fn best_effort_plan(obs: &Observation) -> Plan {
     p
 }
 
+/// receiver-status is deleted by every stop and demote (check_wal_receiver).
+fn forget_receiver(p: &mut Plan, cfg: &Config) {
+    if cfg.check_wal_receiver {
+        p.push_with(Effect::ReceiverStatus(None), OnFail::Warn);
+    }
+}
+
 /// The stop of the server, with UNKNOWN recorded when it fails, and the lock rule.
 fn stop_server(p: &mut Plan, cfg: &Config, obs: &Observation, primary: bool) {
     let unknown = p.set_change(&obs.me.clone(), Attr::Status, "UNKNOWN");
@@ -48,6 +55,7 @@ pub fn decide_stop(cfg: &Config, obs: &Observation) -> Decision {
     let me = obs.me.clone();
     p.set(&me, Attr::Score, CAN_NOT_PROMOTE);
     p.delete(&me, Attr::XlogLoc);
+    forget_receiver(&mut p, cfg);
     if !obs.server.running() {
         p.note(tracing::Level::INFO, "PostgreSQL is already stopped");
         p.set(&me, Attr::Status, "STOP");
@@ -56,7 +64,7 @@ pub fn decide_stop(cfg: &Config, obs: &Observation) -> Decision {
     stop_server(&mut p, cfg, obs, obs.server.primary());
     p.set(&me, Attr::Status, "STOP");
     // PostgreSQL is down: bookkeeping failures are warnings, never a failed stop
-    for e in rep_mode_steps(cfg, None) {
+    for e in rep_mode_steps(cfg, None, &[]) {
         p.push_with(e, OnFail::Warn);
     }
     p.delete(&me, Attr::MasterBaseline);
@@ -69,6 +77,7 @@ pub fn decide_demote(cfg: &Config, obs: &Observation) -> Decision {
     let me = obs.me.clone();
     p.set(&me, Attr::Score, CAN_NOT_PROMOTE);
     p.delete(&me, Attr::MasterBaseline);
+    forget_receiver(&mut p, cfg);
     if obs.server.running() {
         stop_server(&mut p, cfg, obs, true);
     } else {

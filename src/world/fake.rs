@@ -20,8 +20,10 @@ use crate::pg::PgError;
 pub enum Event {
     /// A child's argv, space separated.
     Run(String),
-    /// One SQL round trip.
+    /// One SQL round trip as pgdba.
     Query(String),
+    /// One round trip of monitor_sql as monitor_user.
+    MonitorQuery(String),
     /// A file written (path, text).
     Write(PathBuf, String),
     /// postgresql.conf rewritten (path, text).
@@ -57,6 +59,8 @@ pub struct FakeWorld {
     pub failing: BTreeSet<String>,
     /// pg_ctl stop has no effect (a server that will not stop).
     pub stuck: bool,
+    /// A standby's WAL receiver is not running.
+    pub receiver_down: bool,
     /// Writes and removals under this directory fail (a full or read-only tmpdir).
     pub read_only: Option<PathBuf>,
 }
@@ -85,6 +89,17 @@ impl FakeWorld {
             .iter()
             .filter_map(|e| match e {
                 Event::Query(q) => Some(q.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Every monitor_sql round trip (as monitor_user).
+    pub fn monitor_queries(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::MonitorQuery(q) => Some(q.clone()),
                 _ => None,
             })
             .collect()
@@ -126,7 +141,11 @@ impl FakeWorld {
                 replay,
                 None,
                 current,
-                s(if self.in_recovery { "1" } else { "0" }),
+                s(if self.in_recovery && !self.receiver_down {
+                    "1"
+                } else {
+                    "0"
+                }),
                 s(&self.sync_names),
             ]];
         }
@@ -203,6 +222,17 @@ impl World for FakeWorld {
         Ok(sets)
     }
 
+    async fn monitor_query(&mut self, sql: &str, _deadline: Instant) -> Result<Vec<Rows>, PgError> {
+        self.events.push(Event::MonitorQuery(sql.to_string()));
+        if self.postmaster.is_none() {
+            return Err(PgError::Unreachable {
+                target: "fake".into(),
+                detail: "no server".into(),
+            });
+        }
+        Ok(sql.split("; ").map(|q| self.answer(q)).collect())
+    }
+
     fn disconnect(&mut self) {}
 
     fn postmaster(&self) -> Option<i32> {
@@ -211,6 +241,10 @@ impl World for FakeWorld {
 
     fn process_stopped(&self, _pid: i32) -> bool {
         false
+    }
+
+    fn wal_receiver(&self, _postmaster: i32) -> bool {
+        self.in_recovery && !self.receiver_down
     }
 
     fn read_file(&self, path: &Path) -> Option<String> {

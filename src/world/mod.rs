@@ -16,7 +16,7 @@ use tokio_postgres::Client;
 use crate::error::Result;
 use crate::exec::{CommandSpec, ExecError, Output, RunAs};
 use crate::fsutil;
-use crate::pg::sql::{self, Target};
+use crate::pg::sql::{self, Login, Target};
 use crate::pg::{pidfile, PgError};
 
 /// At most this many names of one directory are listed (the real world).
@@ -30,15 +30,20 @@ pub type Rows = Vec<Vec<Option<String>>>;
 pub trait World {
     /// Runs one child process to completion or until `deadline`.
     async fn run(&mut self, spec: &CommandSpec, deadline: Instant) -> Result<Output, ExecError>;
-    /// One round trip of SQL text (one or more statements) on the agent's connection,
-    /// connecting first when there is none; one [`Rows`] per statement.
+    /// One round trip of SQL text (one or more statements) on the agent's connection, as
+    /// pgdba, connecting first when there is none; one [`Rows`] per statement.
     async fn query(&mut self, sql: &str, deadline: Instant) -> Result<Vec<Rows>, PgError>;
-    /// Closes the connection (the server is about to stop, restart or change role).
+    /// One round trip of monitor_sql, as monitor_user (on the pgdba connection when
+    /// monitor_user is empty or pgdba).
+    async fn monitor_query(&mut self, sql: &str, deadline: Instant) -> Result<Vec<Rows>, PgError>;
+    /// Closes the connections (the server is about to stop, restart or change role).
     fn disconnect(&mut self);
     /// The pid of the live postmaster of pgdata, if there is one.
     fn postmaster(&self) -> Option<i32>;
     /// Is process `pid` stopped by a signal (and so unable to react)?
     fn process_stopped(&self, pid: i32) -> bool;
+    /// Does the postmaster `pid` have a WAL receiver child (/proc, every version)?
+    fn wal_receiver(&self, postmaster: i32) -> bool;
     /// The text of a file, `None` when it cannot be read. The real world reads without
     /// blocking and within a size limit, and follows a symlink only when it trusts it
     /// (`fsutil::read_trusted`).
@@ -75,9 +80,9 @@ pub trait World {
     async fn sleep(&mut self, d: Duration);
 }
 
-/// How the real world reaches the server; called at each connect, since the socket
-/// directory may come from postmaster.pid.
-pub type TargetFn = Box<dyn Fn() -> Target>;
+/// How the real world reaches the server with a login; called at each connect, since the
+/// socket directory may come from postmaster.pid.
+pub type TargetFn = Box<dyn Fn(Login) -> Target>;
 
 /// The real world of one invocation.
 pub struct RealWorld {
@@ -87,6 +92,8 @@ pub struct RealWorld {
     /// `None`: no SQL in this world (a stop with an unusable configuration).
     target: Option<TargetFn>,
     client: Option<Client>,
+    /// The monitor_user connection, when it is another login than pgdba.
+    monitor_client: Option<Client>,
 }
 
 impl RealWorld {
@@ -97,11 +104,46 @@ impl RealWorld {
             pgdba,
             target,
             client: None,
+            monitor_client: None,
         }
     }
 }
 
 impl RealWorld {
+    /// One round trip on the connection of `login`, connecting first when there is none.
+    async fn round_trip(
+        &mut self,
+        login: Login,
+        text: &str,
+        deadline: Instant,
+    ) -> Result<Vec<Rows>, PgError> {
+        let Some(target) = &self.target else {
+            return Err(PgError::Other {
+                target: "-".into(),
+                detail: "no connection settings".into(),
+            });
+        };
+        let slot = match login {
+            Login::Admin => &mut self.client,
+            Login::Monitor => &mut self.monitor_client,
+        };
+        if slot.is_none() {
+            *slot = Some(sql::connect(&target(login), deadline).await?);
+        }
+        let Some(client) = slot.as_ref() else {
+            return Ok(Vec::new());
+        };
+        let res = sql::result_sets(client, text, deadline).await;
+        if matches!(res, Err(PgError::Timeout { .. })) {
+            sql::cancel(client, &target(login)).await;
+        }
+        if res.is_err() {
+            // the next round trip starts on a fresh connection
+            *slot = None;
+        }
+        res
+    }
+
     fn owner(&self) -> Result<&RunAs> {
         self.pgdba
             .as_ref()
@@ -115,31 +157,25 @@ impl World for RealWorld {
     }
 
     async fn query(&mut self, text: &str, deadline: Instant) -> Result<Vec<Rows>, PgError> {
-        if self.client.is_none() {
-            let Some(target) = &self.target else {
-                return Err(PgError::Other {
-                    target: "-".into(),
-                    detail: "no connection settings".into(),
-                });
-            };
-            self.client = Some(sql::connect(&target(), deadline).await?);
-        }
-        let Some(client) = self.client.as_ref() else {
-            return Ok(Vec::new());
+        self.round_trip(Login::Admin, text, deadline).await
+    }
+
+    async fn monitor_query(&mut self, text: &str, deadline: Instant) -> Result<Vec<Rows>, PgError> {
+        let separate = self
+            .target
+            .as_ref()
+            .is_some_and(|t| t(Login::Monitor) != t(Login::Admin));
+        let login = if separate {
+            Login::Monitor
+        } else {
+            Login::Admin
         };
-        let res = sql::result_sets(client, text, deadline).await;
-        if let (Err(PgError::Timeout { .. }), Some(target)) = (&res, &self.target) {
-            sql::cancel(client, &target()).await;
-        }
-        if res.is_err() {
-            // the next round trip starts on a fresh connection
-            self.client = None;
-        }
-        res
+        self.round_trip(login, text, deadline).await
     }
 
     fn disconnect(&mut self) {
         self.client = None;
+        self.monitor_client = None;
     }
 
     fn postmaster(&self) -> Option<i32> {
@@ -151,6 +187,10 @@ impl World for RealWorld {
             pidfile::proc_state(pid),
             pidfile::ProcState::Alive { stopped: true }
         )
+    }
+
+    fn wal_receiver(&self, postmaster: i32) -> bool {
+        crate::pg::walreceiver::receiver_child(postmaster)
     }
 
     fn read_file(&self, path: &Path) -> Option<String> {

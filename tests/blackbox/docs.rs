@@ -47,3 +47,35 @@ fn readme_parameter_table_is_current() {
         "README.md parameter table is stale: run UPDATE_DOCS=1 cargo test --test blackbox docs::"
     );
 }
+
+/// The rows of the first exit-code table (`| 0 | OCF_SUCCESS | ... |` to code 9) in `text`.
+fn exit_code_rows(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let ok = cells.len() == 5 && cells[1].parse::<u8>().is_ok_and(|c| c <= 9);
+            ok.then(|| {
+                (
+                    cells[1].to_string(),
+                    cells[3].replace("docs/contract.md ", ""),
+                )
+            })
+        })
+        .take(10)
+        .collect()
+}
+
+#[test]
+fn readme_exit_codes_say_what_the_contract_says() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let contract = std::fs::read_to_string(format!("{root}/docs/contract.md")).unwrap();
+    let (r, c) = (exit_code_rows(&readme), exit_code_rows(&contract));
+    assert_eq!(c.len(), 10, "contract.md has the codes 0-9: {c:?}");
+    assert_eq!(
+        r, c,
+        "README.md's exit codes differ from docs/contract.md §1.3"
+    );
+    // the reference returns 7 for a primary whose server is down, and PG-REX's manual shows 7
+    assert!(c[9].1.starts_with("never returned"), "{:?}", c[9]);
+}

@@ -7,6 +7,7 @@ mod common;
 
 mod bad_input;
 mod docs;
+mod fidelity;
 mod hangs;
 mod hostile;
 mod lifecycle;

@@ -91,7 +91,11 @@ impl<'a, W: World> Executor<'a, W> {
                     self.attr(c, best_effort).await?;
                 }
             }
-            Effect::ReceiverStatus(v) => self.crm.receiver_status(self.w, Some(v)).await?,
+            Effect::ReceiverStatus(v) => {
+                let mut quick = self.crm.clone();
+                quick.deadline = crate::clock::within(super::super::receiver::BUDGET, deadline);
+                quick.receiver_status(self.w, v.as_deref()).await?
+            }
             Effect::BanSelf => {
                 let me = self.me.clone();
                 self.crm.ban(self.w, &agent.ctx.instance.full, &me).await?
@@ -122,6 +126,14 @@ impl<'a, W: World> Executor<'a, W> {
             Effect::StopServer { standby } => server::stop_server(self.w, agent, *standby).await?,
             Effect::PromoteServer => server::promote(self.w, agent).await?,
             Effect::WaitPrimary => server::wait_primary(self.w, agent).await?,
+            Effect::DropSlots(names) => {
+                let sets = self.w.query(&queries::drop_slots(names), deadline).await?;
+                for row in sets.first().into_iter().flatten() {
+                    if let Some(Some(name)) = row.first() {
+                        tracing::info!("dropped replication slot {name}");
+                    }
+                }
+            }
             Effect::CreateSlot(name) => {
                 self.w
                     .query(&queries::recreate_slot(name), deadline)

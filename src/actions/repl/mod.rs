@@ -9,6 +9,7 @@ mod tests;
 
 use std::time::Duration;
 
+use super::receiver::Seen;
 use super::{Agent, Ctx};
 use crate::error::Result;
 use crate::ocf::{Action, OcfStatus};
@@ -18,6 +19,7 @@ use crate::replication::{self, Attr, Decision, Observation, Plan};
 use crate::world::World;
 use apply::Executor;
 use observe::{Cluster, Facts};
+use replication::notify::Needed;
 
 /// The monitor_sql default: only a changed value is run on a primary.
 pub const DEFAULT_MONITOR_SQL: &str = "select now();";
@@ -107,10 +109,13 @@ pub async fn run<W: World>(w: &mut W, agent: &Agent) -> Result<OcfStatus> {
             let server = observe::server(w, agent, Facts::Required).await?;
             if !replication::monitor::needs_cluster(server.running()) {
                 tracing::info!("PostgreSQL is not running");
+                // no cluster tool decides "not running"; receiver-status is a best effort
+                super::receiver::publish(w, agent, Some(super::receiver::value(Seen::Down))).await;
                 return Ok(OcfStatus::NotRunning);
             }
             if server.primary() && cfg.monitor_sql != DEFAULT_MONITOR_SQL {
-                w.query(&cfg.monitor_sql, agent.ctx.deadline).await?;
+                w.monitor_query(&cfg.monitor_sql, agent.ctx.deadline)
+                    .await?;
             }
             let obs = observe::observe(w, agent, server, Cluster::BestEffort).await?;
             control(w, agent, &obs, &replication::monitor::decide(cfg, &obs)).await
@@ -126,8 +131,12 @@ pub async fn run<W: World>(w: &mut W, agent: &Agent) -> Result<OcfStatus> {
             let mut obs = observe::observe(w, agent, server, Cluster::Required).await?;
             let step =
                 replication::notify::decide(&obs.me, cfg.rep_mode, &cfg.node_list, n, &obs.view);
-            if replication::notify::needs_facts(&step) {
-                obs.server = observe::server(w, agent, Facts::Required).await?;
+            if let Some(need) = replication::notify::needs_facts(&step) {
+                let want = match need {
+                    Needed::Required => Facts::Required,
+                    Needed::Optional => Facts::Optional,
+                };
+                obs.server = observe::server(w, agent, want).await?;
             }
             let d = replication::notify::decide_steps(cfg, &obs, &step);
             control(w, agent, &obs, &d).await

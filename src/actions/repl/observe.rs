@@ -59,7 +59,7 @@ pub async fn server<W: World>(w: &mut W, agent: &Agent, want: Facts) -> Result<S
     let Some(pid) = w.postmaster() else {
         return Ok(Server::Down);
     };
-    let facts = match want {
+    let mut facts = match want {
         Facts::No => None,
         Facts::Required => Some(server_facts(w, agent).await?),
         Facts::Optional => server_facts(w, agent)
@@ -67,6 +67,12 @@ pub async fn server<W: World>(w: &mut W, agent: &Agent, want: Facts) -> Result<S
             .inspect_err(|e| tracing::debug!("no facts from the server: {e}"))
             .ok(),
     };
+    if let Some(f) = facts.as_mut() {
+        if f.in_recovery && !facts::has_receiver_view(agent.version) {
+            // no pg_stat_wal_receiver before 9.6: the postmaster's children tell
+            f.wal_receiver = w.wal_receiver(pid);
+        }
+    }
     Ok(Server::Up { pid, facts })
 }
 

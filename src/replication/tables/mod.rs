@@ -59,16 +59,18 @@ pub(super) fn short(e: &Effect) -> String {
         Effect::AddInclude(p) => format!("include {}", name(p)),
         Effect::RemoveInclude(p) => format!("uninclude {}", name(p)),
         Effect::PrepareTmpdir => "tmpdir".into(),
-        Effect::ReceiverStatus(v) => format!("receiver {v}"),
+        Effect::ReceiverStatus(Some(v)) => format!("receiver {v}"),
+        Effect::ReceiverStatus(None) => "receiver -".into(),
         Effect::BanSelf => "ban".into(),
         Effect::Reload => "reload".into(),
         Effect::LaunchServer => "launch".into(),
         Effect::LaunchStandby => "launch standby".into(),
-        Effect::CheckSyncStandbyNames { .. } => "check names".into(),
+        Effect::CheckSyncStandbyNames { expected } => format!("check names '{expected}'"),
         Effect::StopServer { standby } => format!("stop standby={standby}"),
         Effect::PromoteServer => "promote".into(),
         Effect::WaitPrimary => "wait primary".into(),
         Effect::CreateSlot(n) => format!("slot {n}"),
+        Effect::DropSlots(n) => format!("drop slots {}", n.join(" ")),
     }
 }
 

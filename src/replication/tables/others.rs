@@ -206,6 +206,55 @@ fn monitor_table() {
 }
 
 #[test]
+fn external_standbys_are_named_while_streaming() {
+    let ext = &[("OCF_RESKEY_external_standby_node_list", "dr1")];
+    let primary = |rows: &[(&str, &str, &str)], conf: &str| {
+        let mut o = obs(Srv::Primary, &["n1"], &[]);
+        o.server = Server::Up {
+            pid: 9,
+            facts: Some(facts(false, rows)),
+        };
+        o.tmp.rep_mode = Some(conf.into());
+        o
+    };
+    let rep_mode_writes = |d: &Decision| -> Vec<String> {
+        shorts(d)
+            .into_iter()
+            .filter(|s| s.starts_with("rep_mode") || s == "reload")
+            .collect()
+    };
+    let n2 = "synchronous_standby_names = '\"n2\"'\n";
+    let both = "synchronous_standby_names = 'FIRST 2 (\"n2\", \"dr1\")'\n";
+    // dr1 starts streaming: named next to the cluster's sync standby, reload
+    let o = primary(
+        &[("n2", "streaming", "sync"), ("dr1", "streaming", "async")],
+        n2,
+    );
+    assert_eq!(
+        rep_mode_writes(&monitor::decide(&cfg(ext), &o)),
+        [
+            "rep_mode synchronous_standby_names = 'FIRST 2 (\"n2\", \"dr1\")'",
+            "reload"
+        ]
+    );
+    // dr1 is gone: no longer named, so commits do not wait for it
+    let o = primary(&[("n2", "streaming", "sync")], both);
+    assert_eq!(
+        rep_mode_writes(&monitor::decide(&cfg(ext), &o)),
+        ["rep_mode synchronous_standby_names = '\"n2\"'", "reload"]
+    );
+    // dr1 never streamed: nothing to change
+    let o = primary(&[("n2", "streaming", "sync")], n2);
+    assert!(rep_mode_writes(&monitor::decide(&cfg(ext), &o)).is_empty());
+    // dr1 still streaming: nothing to change
+    let o = primary(
+        &[("n2", "streaming", "sync"), ("dr1", "streaming", "sync")],
+        both,
+    );
+    assert!(rep_mode_writes(&monitor::decide(&cfg(ext), &o)).is_empty());
+}
+
+#[test]
 fn notify_steps_table() {
     use notify::NotifyStep as N;
     let table: Vec<(N, Srv, Vec<&str>, Outcome)> = vec![
@@ -243,8 +292,14 @@ fn notify_steps_table() {
         (
             N::RecordBaseline,
             Srv::Down,
-            vec![],
-            Outcome::Failed("no WAL position to record as master-baseline".into()),
+            vec!["n1 status=HS:alone"],
+            ok(OcfStatus::Success),
+        ),
+        (
+            N::RecordBaseline,
+            Srv::Silent,
+            vec!["n1 status=HS:alone"],
+            ok(OcfStatus::Success),
         ),
         (
             N::ControlPass,
@@ -279,10 +334,12 @@ fn notify_steps_table() {
         let d = notify::decide_steps(&cfg(&[]), &o, &step);
         assert_eq!(shorts(&d), want, "{step:?}");
         assert_eq!(d.outcome, outcome, "{step:?}");
-        assert_eq!(
-            notify::needs_facts(&step),
-            matches!(step, N::RecordBaseline | N::ControlPass)
-        );
+        let need = match step {
+            N::RecordBaseline => Some(notify::Needed::Optional),
+            N::ControlPass => Some(notify::Needed::Required),
+            _ => None,
+        };
+        assert_eq!(notify::needs_facts(&step), need, "{step:?}");
     }
-    assert_eq!(n, 7);
+    assert_eq!(n, 8);
 }

@@ -38,7 +38,23 @@ fn start_table() {
             decide: start::decide,
             cfg: &[],
             obs: obs(Srv::Down, &["n2"], &[]),
-            steps: tail(sync_files.clone(), &["launch standby", "check names", "n1 status=HS:alone"]),
+            steps: tail(sync_files.clone(), &["launch standby", "check names ''", "n1 status=HS:alone"]),
+            outcome: ok(OcfStatus::Success),
+        },
+        Row {
+            name: "external standbys: none named at start, and the server must agree",
+            decide: start::decide,
+            cfg: &[("OCF_RESKEY_external_standby_node_list", "dr1 dr2")],
+            obs: obs(Srv::Down, &["n2"], &[]),
+            steps: tail(sync_files.clone(), &["launch standby", "check names ''", "n1 status=HS:alone"]),
+            outcome: ok(OcfStatus::Success),
+        },
+        Row {
+            name: "replication slots: the peers' slots are dropped after the start",
+            decide: start::decide,
+            cfg: &[("OCF_RESKEY_replication_slot_name", "pgsql")],
+            obs: obs(Srv::Down, &["n2"], &[]),
+            steps: tail(sync_files.clone(), &["launch standby", "check names ''", "drop slots pgsql_n2", "n1 status=HS:alone"]),
             outcome: ok(OcfStatus::Success),
         },
         Row {
@@ -46,7 +62,7 @@ fn start_table() {
             decide: start::decide,
             cfg: &[],
             obs: obs(Srv::Standby, &["n2"], &[]),
-            steps: tail(sync_files.clone(), &["check names", "n1 status=HS:alone"]),
+            steps: tail(sync_files.clone(), &["check names ''", "n1 status=HS:alone"]),
             outcome: ok(OcfStatus::Success),
         },
         Row {
@@ -64,11 +80,11 @@ fn start_table() {
             obs: with_notes(obs(Srv::Down, &["n2"], &[(Attr::MasterBaseline, "00"), (Attr::XlogLoc, "01")])),
             steps: &["n1 status=STOP", "n1 -baseline", "n1 score=-INFINITY", "rm xlog_note.0", "tmpdir",
                 "uninclude rep_mode.conf", "tmpdir", "write recovery.conf", "include recovery.conf",
-                "write standby.signal", "n1 -xlog", "launch standby", "check names", "n1 status=HS:alone"],
+                "write standby.signal", "n1 -xlog", "launch standby", "check names ''", "n1 status=HS:alone"],
             outcome: ok(OcfStatus::Success),
         },
     ];
-    assert_eq!(check(rows), 5);
+    assert_eq!(check(rows), 7);
 }
 
 #[test]

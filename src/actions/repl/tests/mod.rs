@@ -2,6 +2,7 @@
 //! (docs/contract.md §5): every crm_* argv, every SQL round trip, every file written.
 
 mod faults;
+mod fidelity;
 mod sequences;
 
 use std::path::PathBuf;
@@ -108,12 +109,17 @@ pub(super) fn primary_world() -> FakeWorld {
 }
 
 pub(super) fn run(w: &mut FakeWorld, agent: &Agent) -> crate::error::Result<OcfStatus> {
-    let rt = tokio::runtime::Builder::new_current_thread()
+    block_on(super::run(w, agent))
+}
+
+/// Runs `f` on a current-thread runtime whose clock is paused (sleeps are instant).
+pub(super) fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .start_paused(true)
         .build()
-        .expect("runtime");
-    rt.block_on(super::run(w, agent))
+        .expect("runtime")
+        .block_on(f)
 }
 
 pub(super) fn attr(args: &str) -> String {

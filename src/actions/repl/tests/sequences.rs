@@ -305,6 +305,7 @@ fn standby_start_never_runs_monitor_sql() {
         "{:?}",
         w.queries()
     );
+    assert!(w.monitor_queries().is_empty(), "{:?}", w.monitor_queries());
 }
 
 #[test]
