@@ -126,6 +126,34 @@ fi
 sees_agent() { crm_resource --show-metadata "ocf:$PROVIDER:pgsql" 2>/dev/null | is_pgsql_metadata; }
 check "Pacemaker sees the agent: crm_resource --show-metadata ocf:$PROVIDER:pgsql" sees_agent
 
+# crm_mon hides node attributes whose names start with shutdown, terminate, standby or #:
+# the agent refuses such replication resource ids (docs/contract.md §3.1), because it reads
+# its attributes back from crm_mon. This checks the Pacemaker behaviour that rule rests on.
+hidden_prefixes() {
+  local a seen
+  for a in standby1-status shutdownx-status terminate9-status '#pg-status' visible-status; do
+    attrd_updater -n "$a" -U v -N "$NODE" || return 1
+  done
+  crm_attribute -l forever -N "$NODE" -n standby1-data-status -v v || return 1
+  sleep 1
+  seen=$(crm_mon -1 -A --output-as=xml | python3 -c '
+import sys, xml.etree.ElementTree as ET
+print(" ".join(sorted(a.get("name") for a in ET.parse(sys.stdin).iter("attribute"))))')
+  for a in standby1-status shutdownx-status terminate9-status '#pg-status' visible-status; do attrd_updater -n "$a" -D -N "$NODE"; done
+  crm_attribute -l forever -N "$NODE" -n standby1-data-status -D
+  say "crm_mon -A shows: $seen"
+  [ "$seen" = visible-status ]
+}
+check "crm_mon hides attributes named standby*, shutdown*, terminate*, #* (transient and permanent)" hidden_prefixes
+refuses_hidden_id() {
+  local out rc
+  out=$(OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=standby1 OCF_RESKEY_rep_mode=sync OCF_RESKEY_node_list="$NODE other" \
+    OCF_RESKEY_master_ip=127.0.0.1 OCF_RESKEY_CRM_meta_promotable=true OCF_RESKEY_pgdata="$DATA" "$AGENT" validate-all 2>&1); rc=$?
+  say "validate-all as standby1: rc=$rc $(echo "$out" | grep ocf-exit-reason)"
+  [ $rc = 6 ] && echo "$out" | grep -q "crm_mon hides"
+}
+check "validate-all refuses the replication resource id standby1 (6, reason names crm_mon)" refuses_hidden_id
+
 # --- b. primitive -> Started ------------------------------------------------------------
 XML="<primitive id=\"$RSC\" class=\"ocf\" provider=\"$PROVIDER\" type=\"pgsql\">
   <instance_attributes id=\"$RSC-ia\">

@@ -260,6 +260,10 @@ impl Config {
         };
         cfg.check_consistency(meta)?;
         rules::check(&cfg, meta)?;
+        rules::check_resource_id(
+            &crate::ocf::Instance::from_env(env).resource,
+            cfg.rep_mode.is_replication(),
+        )?;
         Ok(cfg)
     }
 

@@ -60,6 +60,25 @@ fn check_names(what: &str, raw: &str, names: &[String]) -> Result<(), Error> {
     Ok(())
 }
 
+/// Prefixes of node attribute names that `crm_mon` never shows (Pacemaker hides
+/// `shutdown`, `terminate`, `standby` and `#...`; checked on Pacemaker 2.1.5).
+pub const HIDDEN_ATTR_PREFIXES: [&str; 4] = ["shutdown", "terminate", "standby", "#"];
+
+/// A replication resource whose id starts with a hidden prefix would lose its
+/// `<rsc>-status`, `-data-status` and `-xlog-loc` from the snapshot, and the election
+/// would read an empty data-status as eligible: refused.
+pub fn check_resource_id(rsc: &str, replication: bool) -> Result<(), Error> {
+    if !replication {
+        return Ok(());
+    }
+    match HIDDEN_ATTR_PREFIXES.iter().find(|p| rsc.starts_with(**p)) {
+        Some(p) => bad(format!(
+            "the resource id {rsc:?} starts with {p:?}: crm_mon hides node attributes whose names start so ({rsc}-status, {rsc}-data-status), so the agent could not read them back; rename the resource"
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The rules, for `cfg` as parsed from `raw_node_list` / `raw_external`.
 pub fn check(cfg: &Config, meta: &Meta) -> Result<(), Error> {
     let (pgdata, tmpdir) = (lexical(&cfg.pgdata), lexical(&cfg.tmpdir));
@@ -117,6 +136,27 @@ mod tests {
         pairs.extend_from_slice(extra);
         let env = Env::from_pairs(pairs);
         Config::from_env(&env, &Meta::from_env(&env))
+    }
+
+    #[test]
+    fn resource_ids_crm_mon_hides() {
+        for id in ["standby", "standby1", "shutdown-pg", "terminate", "#pg"] {
+            let e = check_resource_id(id, true).unwrap_err();
+            assert!(e.to_string().contains("crm_mon hides"), "{id}: {e}");
+            assert!(check_resource_id(id, false).is_ok(), "{id}");
+        }
+        for id in ["pgsql", "pg-standby", "Standby", "db_shutdown"] {
+            assert!(check_resource_id(id, true).is_ok(), "{id}");
+        }
+        let env = Env::from_pairs([
+            ("OCF_RESOURCE_INSTANCE", "standby:1"),
+            ("OCF_RESKEY_rep_mode", "sync"),
+            ("OCF_RESKEY_node_list", "node1 node2"),
+            ("OCF_RESKEY_master_ip", "10.0.0.9"),
+            ("OCF_RESKEY_CRM_meta_promotable", "true"),
+        ]);
+        let e = Config::from_env(&env, &Meta::from_env(&env)).unwrap_err();
+        assert_eq!(e.status().code(), 6, "{e}");
     }
 
     #[test]

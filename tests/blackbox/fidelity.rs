@@ -58,3 +58,25 @@ fn replication_sql_runs_as_pgdba_and_monitor_sql_as_the_monitor_user() {
     c.unset_meta("promotable");
     c.agent("stop").expect(0);
 }
+
+#[test]
+fn replication_resource_ids_that_crm_mon_hides_are_refused() {
+    let mut c = PgCluster::new("hiddenid");
+    c.set("rep_mode", "sync")
+        .set("node_list", "node1 node2")
+        .set("master_ip", "127.0.0.1")
+        .set_meta("promotable", "true")
+        .set_meta("on_node", "node1");
+    let with_id = |id: &str| -> Vec<(String, String)> {
+        let mut env = c.env();
+        env.retain(|(k, _)| k != "OCF_RESOURCE_INSTANCE");
+        env.push(("OCF_RESOURCE_INSTANCE".into(), id.into()));
+        env
+    };
+    crate::common::run_agent("validate-all", &with_id("pgsql")).expect(0);
+    for id in ["standby1", "shutdown:0", "terminate-db", "#pg"] {
+        crate::common::run_agent("validate-all", &with_id(id))
+            .expect(6)
+            .expect_reason("crm_mon hides node attributes");
+    }
+}
