@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2317,SC2119  # functions run through check / wait_for / trap; failed_actions takes optional arguments
 # Side-by-side benchmark of three PostgreSQL promotable-clone agents on the SAME real 2-node
 # Corosync + Pacemaker cluster configuration (tests/harness/cluster2.sh), one after another:
 #   ours   ocf:pgsqlrs:pgsql      this project
@@ -92,6 +93,10 @@ agent_setup() {  # sets PROVIDER TYPE AGENT_PATH PCMK_EXTRA_ENV for $AG
 }
 # patched copy of the OCF shell library for the shell agent (HARNESS.md pitfall 1): pass the
 # resource name explicitly so `crm_attribute -p <rsc> -v -INFINITY` parses
+# primary_up : a node is promoted (P) and, for the agents that publish it, its status is PRI
+primary_up() { P=$(promoted_node) && [ -n "$P" ] && { [ "$AG" = paf ] || [ "$(pstat "$P")" = PRI ]; }; }
+acks_at_least() { [ "$(writer_acks)" -ge "$1" ]; }   # the client has >= $1 acknowledged commits
+# shellcheck disable=SC2016  # the sed script and the pattern hold a literal ${...}
 make_ocf_lib() {
   rm -rf "$H/ocf-lib"
   cp -a /usr/lib/ocf/lib/heartbeat "$H/ocf-lib"
@@ -240,14 +245,14 @@ round() {
   # --- bring-up --------------------------------------------------------------------------
   T0=$(now)
   create_resources || { say "cibadmin failed"; return 1; }
-  if wait_for 120 eval 'P=$(promoted_node) && [ -n "$P" ] && { [ $AG = paf ] || [ "$(pstat $P)" = PRI ]; }'; then
+  if wait_for 120 primary_up; then
     rec create_promoted "$(elapsed "$T0")"
   else say "nothing promoted"; show; return 1; fi
   P=$(promoted_node); S=$(other "$P")
   wait_for 120 streaming "$P" "$S" && rec create_streaming "$(elapsed "$T0")"
-  if [ $AG != paf ]; then wait_for 120 sync_ok "$P" "$S" && rec create_sync "$(elapsed "$T0")"; fi
+  if [ "$AG" != paf ]; then wait_for 120 sync_ok "$P" "$S" && rec create_sync "$(elapsed "$T0")"; fi
   wait_for 60 ready || { say "standby not ready"; show; return 1; }
-  wait_for 30 eval 'sqlv "select 1"' || say "VIP does not answer"
+  wait_for 30 sqlv "select 1" >/dev/null || say "VIP does not answer"
   show
 
   # --- monitor env + samples -------------------------------------------------------------
@@ -304,8 +309,8 @@ round() {
 failover() {
   local how=$1 P S t0 end q fo tp=- tw=- pm
   P=$(promoted_node); S=$(other "$P")
-  writer_start "$AG-$how" $(( $(date +%s%N) / 1000 % 1000000000000 ))
-  wait_for 30 eval '[ "$(writer_acks)" -ge 10 ]' || say "writer: only $(writer_acks) acks"
+  writer_start "$AG-$how" "$(( $(date +%s%N) / 1000 % 1000000000000 ))"
+  wait_for 30 acks_at_least 10 || say "writer: only $(writer_acks) acks"
   if [ "$how" = kill ]; then
     pm=$(head -1 "$H/n$P/pgsql/data/postmaster.pid")
     t0=$(nx "$P" sh -c "date +%s.%N; kill -9 $pm")
@@ -371,7 +376,7 @@ switchover() {
   local P S t0 end tp=- tw=- ts=- gap lock=no failed
   P=$(promoted_node); S=$(other "$P")
   writer_start "$AG-switch" $(( $(date +%s%N) / 1000 % 1000000000000 + 500000000000 ))
-  wait_for 30 eval '[ "$(writer_acks)" -ge 10 ]'
+  wait_for 30 acks_at_least 10
   t0=$(now)
   cx crm_resource --move --promoted -r pgsql-clone -N "node$S" -Q > "$H/move.out" 2>&1 \
     || { say "crm_resource --move --promoted failed: $(cat "$H/move.out")"; writer_stop; return 1; }

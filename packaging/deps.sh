@@ -22,6 +22,7 @@ PKGS=(
   corosync               # corosync, corosync-cmapctl, corosync-quorumtool
   resource-agents        # ocf-shellfuncs, ocf-tester, ra-api-1.dtd, metadata.rng
   libxml2-utils          # xmllint
+  shellcheck             # the style layer checks every shell script
   iproute2               # ip, ss
   nftables               # nft: tests/pacemaker2.sh cuts the replication link inside a node
   procps                 # ps, pgrep

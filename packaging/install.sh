@@ -54,7 +54,7 @@ install_bin() {
     echo "building $BIN (cargo build --release)"
     (cd "$ROOT" && cargo build --release)
   fi
-  [ -f "$BIN" ] && [ -x "$BIN" ] || die "no executable at $BIN (run: cargo build --release, or set BIN=...)"
+  { [ -f "$BIN" ] && [ -x "$BIN" ]; } || die "no executable at $BIN (run: cargo build --release, or set BIN=...)"
   install -d -m 755 "$DIR"
   # copy next to the target, then rename: a cluster running the agent never sees a
   # half-written file and a running binary is not overwritten in place (ETXTBSY)

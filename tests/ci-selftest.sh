@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # Proves that the CI entry point cannot hide a failure: in a copy of this checkout, a unit
 # test binary that aborts, and a source tree that does not compile (with a stale
 # target/release/pgsql left in place), must each make tests/run-all.sh exit non-zero with a
@@ -9,7 +10,9 @@
 set -u
 T=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 ROOT=$(cd "$T/.." && pwd)
+# shellcheck disable=SC2034  # read by lib/tap.sh
 TAP_LAYER=ci-selftest
+# shellcheck source=lib/tap.sh
 . "$T/lib/tap.sh"
 need_root ci-selftest.sh
 

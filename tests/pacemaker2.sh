@@ -26,13 +26,20 @@
 #   h. Pacemaker restart on the primary's node under maintenance-mode (PostgreSQL keeps
 #      running): the probe must give the running primary its score 1000, so leaving
 #      maintenance-mode causes no failover
+#   s. (N=2) switchover (ban of the promoted role): the former primary stays stopped with
+#      PGSQL.lock, shut down cleanly, and rejoins with its own data after the lock is
+#      removed; its start dropped its slot for the peer
+# N=2 runs the fidelity profile (parameters that broke drop-in clusters, issue 11): an
+# external standby that does not exist, check_wal_receiver=true, a monitor_sql that cannot
+# run in recovery, a monitor_user with only pg_monitor, replication slots. N=3 runs the
+# default parameters.
 #   f. teardown: resources stopped, constraints then resources deleted, cluster down
 # Output: TAP-like "ok K - ..." / "not ok K - ..." lines, a summary, and the last line
 # "pacemakerN: P passed, F failed"; exit 1 when a check failed.
 #
 # Env: HARNESS_DIR (default /tmp/pgsql-ra-harness)  PROVIDER (default pgsqlrs)
 #      BUILD=0 (skip cargo build + install)  KEEP=1 (leave the cluster running at the end)
-#      UNTIL=a|b|c|d|g (stop after that scenario; with KEEP=1 the cluster stays up as it is)
+#      UNTIL=a|b|c|d|s|g (stop after that scenario; with KEEP=1 the cluster stays up as it is)
 # Files: $H/pacemakerN.log (this output), $H/n<i>/log/{pacemaker/pacemaker.log,
 #        postgresql/pgsql.log}, $H/writer-*/ (the client's commit logs)
 set -u
@@ -59,6 +66,17 @@ NODES=$(for i in $(seq 1 "$N"); do echo -n "node$i "; done); NODES=${NODES% }
 LOCK=/var/lib/pgsql/tmp/PGSQL.lock   # the agent's tmpdir, same path inside every node
 REASON="My data may be inconsistent. You have to remove $LOCK file to force start."
 export WAIT_STEP=0.2
+if [ "$N" = 2 ]; then
+  PROFILE=fidelity
+  export EXTRA_PARAMS="external_standby_node_list=ghost
+check_wal_receiver=true
+monitor_sql=select pg_current_wal_lsn()
+monitor_user=watcher
+replication_slot_name=pgsql_slot"
+  export PREPARE_SQL="create role watcher login in role pg_monitor"
+else
+  PROFILE=default
+fi
 
 need_root pacemaker2.sh
 tee_output "$H/$NAME.log"
@@ -98,6 +116,7 @@ acks_at_least() { [ "$(writer_acks)" -ge "$1" ]; }   # the client has >= $1 ackn
 start_failed_on() { [ -n "$(failed_start_reason "$1")" ]; }   # crm_mon has a failed start on node I
 no_postmaster_on() { ! postmaster_alive "$1"; }
 measured() { [ "$1" != - ]; }   # a time was measured (not "-")
+promoted_pri() { [ "$(promoted_node)" = "$1" ] && [ "$(pstat "$1")" = PRI ]; }   # node I is the primary
 # the checks that follow a failover (watch_failover's NEWP, BADPROMO; S and A before it)
 sync_standby_promoted() { [ "$NEWP" = "$S" ]; }
 async_never_promoted() { [ "$BADPROMO" = 0 ] && [ "$NEWP" != "$A" ]; }
@@ -272,6 +291,26 @@ check "rep_mode.conf on node$P names node$S" repmode_names "$P" "$S"
 streams_sync() { sqln "$P" "select application_name, state, sync_state from pg_stat_replication" | grep -qx "node$S|streaming|sync"; }
 check "pg_stat_replication on node$P: node$S streaming sync" streams_sync
 check "synchronous commit through the VIP from the client" insert_via_vip 2 "via VIP"
+if [ "$PROFILE" = fidelity ]; then
+  say "fidelity profile: $(tr '\n' ';' <<< "$EXTRA_PARAMS")"
+  only_pg_monitor() { [ "$(sqln "$P" "select rolsuper::text || ' ' || pg_has_role('watcher', 'pg_monitor', 'member')::text || ' ' || (select count(*) from pg_auth_members m where m.member = r.oid) from pg_roles r where rolname = 'watcher'")" = "false true 1" ]; }
+  check "fidelity: monitor_user watcher is no superuser and a member of pg_monitor only" only_pg_monitor
+  ghost_not_named() { ! grep -q ghost "$H/n$P/pgsql/tmp/rep_mode.conf" && [ "$(sqln "$P" "show synchronous_standby_names")" = "\"node$S\"" ]; }
+  check "fidelity: the external standby ghost (not streaming) is not named: synchronous_standby_names = '\"node$S\"'" ghost_not_named
+  fast_commit() {
+    local t0 e
+    t0=$(now)
+    sqln "$P" "set synchronous_commit = on; insert into t(id, note) values (30, 'synchronous commit, fidelity profile')" >/dev/null || return 1
+    e=$(elapsed "$t0"); say "synchronous commit on node$P returned in $e s"
+    awk -v e="$e" 'BEGIN{exit !(e < 2)}'
+  }
+  check "fidelity: a synchronous commit on node$P returns at once (< 2 s)" fast_commit
+  receiver_is() { [ "$(attr "$1" pgsql-receiver-status)" = "$2" ]; }
+  check "fidelity: pgsql-receiver-status of node$P is 'normal (master)'" wait_for 20 receiver_is "$P" "normal (master)"
+  check "fidelity: pgsql-receiver-status of node$S is 'normal'" wait_for 20 receiver_is "$S" normal
+  slot_used() { [ "$(sqln "$P" "select slot_name || ' ' || active::text from pg_replication_slots")" = "pgsql_slot_node$S true" ]; }
+  check "fidelity: node$P has the slot pgsql_slot_node$S, in use" wait_for 20 slot_used
+fi
 # PG-REX operation tools
 W=$(cx crm_resource -r pgsql-clone -W 2>&1)
 # shellcheck disable=SC2001  # a prefix on every line
@@ -475,6 +514,47 @@ check "link cut: rep_mode.conf names node$S again (N=2)" repmode_names_again
 
 # ======================================================================================
 until_done d
+if [ "$PROFILE" = fidelity ]; then
+step "s. switchover; the former primary rejoins with its own data: no peer slot left after its start"
+wait_for 60 replication_ready || say "standbys not ready: $(states_line)"
+P=$(promoted_node); S=$(sync_standby)
+slots_on() { sqln "$1" "select coalesce(string_agg(slot_name, ' ' order by slot_name), '') from pg_replication_slots"; }
+SL_BEFORE=$(slots_on "$P")
+check "switchover: before, primary node$P has its slot for the peer: '$SL_BEFORE'" [ "$SL_BEFORE" = "pgsql_slot_node$S" ]
+check "marker row 6 committed via the VIP before the switchover" insert_via_vip 6 "before the switchover"
+TS0=$(now)
+cx crm_resource --ban -r pgsql-clone --promoted -N "node$P" -Q >/dev/null 2>&1
+if wait_for 120 promoted_pri "$S"; then
+  ok "switchover: node$S Promoted with PRI $(elapsed "$TS0") s after the ban of the promoted role on node$P"
+else
+  nok "switchover: node$S promoted (now: $(states_line))"; show | sed 's/^/# /'
+fi
+# demote stopped PostgreSQL on node$P; its next monitor sees it down and the failure keeps
+# it stopped (migration-threshold 1) with PGSQL.lock in place, as the PG-REX manual shows
+old_primary_held() { pgsql_inactive_on "$P" && no_postmaster_on "$P" && test -f "$H/n$P/pgsql/tmp/PGSQL.lock" && [ "$(pstat "$P")" = STOP ]; }
+check "switchover: node$P stopped with status STOP and keeps $LOCK" wait_for 60 old_primary_held
+clean_shutdown() { nx "$P" runuser -u postgres -- "$PGBIN/pg_controldata" /var/lib/pgsql/data | grep -q "^Database cluster state: *shut down$"; }
+check "switchover: node$P shut down cleanly (pg_controldata: shut down)" clean_shutdown
+say "operator: node$P's data is a clean prefix; remove PGSQL.lock, clear the ban, clean up (no rebuild)"
+rm -f "$H/n$P/pgsql/tmp/PGSQL.lock"
+cx crm_resource --clear -r pgsql-clone -N "node$P" -Q >/dev/null 2>&1
+T0=$(now)
+cx crm_resource --cleanup -r pgsql-clone -N "node$P" >/dev/null 2>&1
+if wait_for 120 dstat_pstat_score_is "$P" "STREAMING|SYNC/HS:sync/100"; then
+  ok "switchover: node$P rejoined with its own data: STREAMING|SYNC / HS:sync / 100 after $(elapsed "$T0") s"
+else
+  nok "switchover: node$P rejoined as sync standby (now: $(states_line))"; show | sed 's/^/# /'
+fi
+SL_AFTER=$(slots_on "$P")
+check "switchover: after its start, node$P has no slot for the peer left (before: '$SL_BEFORE', after: '$SL_AFTER')" [ -z "$SL_AFTER" ]
+dropped_logged() { agent_log "$P" | grep -q "dropped replication slot pgsql_slot_node$S"; }
+check "switchover: the agent logged 'dropped replication slot pgsql_slot_node$S' on node$P" dropped_logged
+row6_on() { [ "$(sqln "$P" "select id from t where id = 6")" = 6 ]; }
+check "switchover: row 6 is on node$P (now a standby)" wait_for 20 row6_on
+slots_are() { [ "$(slots_on "$1")" = "$2" ]; }
+check "switchover: the new primary node$S has its slot for node$P" wait_for 20 slots_are "$S" "pgsql_slot_node$P"
+fi
+until_done s
 step "g. orderly stop of every node (standbys first, the primary last) and restart (the primary's node first)"
 wait_for 60 replication_ready || say "standbys not ready: $(states_line)"
 P=$(promoted_node)
@@ -490,7 +570,6 @@ latest_in_own_cib() {   # node I's own cib.xml (its Pacemaker is stopped) says L
 check "node$P data-status is still LATEST in its CIB" latest_in_own_cib "$P"
 T0=$(now)
 "$CLUSTER" startnode "$P" | sed 's/^/# /'
-promoted_pri() { [ "$(promoted_node)" = "$1" ] && [ "$(pstat "$1")" = PRI ]; }   # node I is the primary
 if wait_for 120 promoted_pri "$P"; then
   tm restart_promo "$(elapsed "$T0")"; ok "node$P alone: promoted again after ${TM[restart_promo]} s"
 else

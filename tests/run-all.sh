@@ -1,6 +1,6 @@
 #!/bin/bash
 # Runs every test layer of the project and prints counts per layer:
-#   style (fmt, clippy), unit tests, black-box tests against real PostgreSQL 15,
+#   style (fmt, clippy, rustdoc, shellcheck), unit tests, black-box tests against real PostgreSQL 15,
 #   ocf-tester against the installed agent, the agent under real Pacemaker clusters:
 #   single node (rep_mode none), 2 and 3 nodes (promotable clone, failover scenarios), and a
 #   smoke run of the benchmark command (every figure recorded; no thresholds).
@@ -23,12 +23,16 @@ layer() { # name passed failed
   TOTAL_P=$((TOTAL_P + $2)); TOTAL_F=$((TOTAL_F + $3))
 }
 
-echo "=== style: cargo fmt --check, cargo clippy -D warnings, rustdoc -D warnings"
+echo "=== style: cargo fmt --check, cargo clippy -D warnings, rustdoc -D warnings, shellcheck"
 p=0; f=0
 if cargo fmt --all -- --check > "$LOGS/fmt.log" 2>&1; then p=$((p+1)); else f=$((f+1)); cat "$LOGS/fmt.log"; fi
 if cargo clippy --all-targets -- -D warnings > "$LOGS/clippy.log" 2>&1; then p=$((p+1)); else f=$((f+1)); tail -40 "$LOGS/clippy.log"; fi
 if RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --document-private-items > "$LOGS/rustdoc.log" 2>&1; then
   p=$((p+1)); else f=$((f+1)); tail -40 "$LOGS/rustdoc.log"; fi
+# every shell script of the tree (the build directory aside)
+if find . \( -path ./target -o -path ./.git \) -prune -o \( -name '*.sh' -o -path ./.ci/run \) -type f -print0 \
+     | xargs -0 shellcheck -x > "$LOGS/shellcheck.log" 2>&1; then
+  p=$((p+1)); else f=$((f+1)); tail -40 "$LOGS/shellcheck.log"; fi
 layer "style" $p $f
 
 echo "=== build"

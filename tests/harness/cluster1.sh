@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # Single-node Pacemaker 2.1 + Corosync 3 cluster on 127.0.0.1 (knet), no systemd, run as root.
 # Runs in the ROOT namespaces, so crm_mon / crm_attribute / cibadmin work from any shell.
 #
@@ -13,6 +14,7 @@
 # `down` signals only processes that `up` started and recorded in $H/c1/procs
 # (PID + start time, so a reused PID is never hit).
 set -u
+# shellcheck source=lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 D=$H/c1
 NODE=$(uname -n)

@@ -60,6 +60,7 @@ proc_starttime() {  # PID -> starttime, empty when there is no such process
   local s
   s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
   s=${s##*) }                       # drop "pid (comm) ", comm may contain spaces
+  # shellcheck disable=SC2086  # split on purpose: the fields of stat
   set -- $s
   echo "${20}"                      # field 22 overall = 20th after pid and comm
 }

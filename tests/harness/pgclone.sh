@@ -6,7 +6,8 @@
 # The caller sets: N (node count), VIP, XMLGEN (pgsql-clone-xml.sh), NODES ("node1 ..."),
 # PROVIDER and TYPE of the agent (default ocf:pgsqlrs:pgsql).
 # Optional hook: data_hook I, run on node I's data directory after initdb / pg_basebackup
-# (what is node-specific in it); PG_EXTRA_CONF, lines appended to postgresql.conf.
+# (what is node-specific in it); PG_EXTRA_CONF, lines appended to postgresql.conf;
+# PREPARE_SQL, run on node1 before the base backups (roles the resource needs).
 
 # --- node commands ------------------------------------------------------------------------
 pgx() { local i=$1; shift; (cd / && nx "$i" runuser -u postgres -- "$@"); }
@@ -100,6 +101,7 @@ EOF
   run_data_hook 1
   pgx 1 "$PGBIN/pg_ctl" -D /var/lib/pgsql/data -l /var/log/postgresql/prepare.log -w start >/dev/null || return 1
   sqln 1 "create table t(id bigint primary key, note text, ts timestamptz default now()); insert into t(id, note) values (1, 'created on node1')" || return 1
+  if [ -n "${PREPARE_SQL:-}" ]; then sqln 1 "$PREPARE_SQL" || return 1; fi
   for i in $(seq 2 "$N"); do
     pgx "$i" "$PGBIN/pg_basebackup" -h "$NET.1" -U postgres -D /var/lib/pgsql/data -X stream -c fast || return 1
     run_data_hook "$i"

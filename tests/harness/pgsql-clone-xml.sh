@@ -17,6 +17,7 @@
 #   PROVIDER   pgsqlrs            TYPE pgsql   (ocf:$PROVIDER:$TYPE; TYPE=pgsqlms: PAF's
 #                                              parameters, same meta attributes and operations)
 #   PGBIN      /usr/lib/postgresql/15/bin
+#   EXTRA_PARAMS  more instance attributes of our agent, one "name=value" per line
 # Ids: resource pgsql (so the attributes are pgsql-status, pgsql-data-status, master-pgsql,
 # ...), clone pgsql-clone, VIP vip-master, constraints vip-with-promoted, promote-then-vip,
 # demote-then-stop-vip.
@@ -24,7 +25,7 @@ set -u
 NODE_LIST=${NODE_LIST:-node1 node2}
 VIP=${VIP:-${NET:-10.77.0}.100}
 REP_MODE=${REP_MODE:-sync}
-CLONE_MAX=${CLONE_MAX:-$(echo $NODE_LIST | wc -w)}
+CLONE_MAX=${CLONE_MAX:-$(wc -w <<< "$NODE_LIST")}
 PGDATA=${PGDATA:-/var/lib/pgsql/data}
 TMPDIR_RA=${TMPDIR_RA:-/var/lib/pgsql/tmp}
 PGLOG=${PGLOG:-/var/log/postgresql/pgsql.log}
@@ -62,8 +63,20 @@ EOF
       <nvpair id="pgsql-restart_on_promote" name="restart_on_promote" value="false"/>
       <nvpair id="pgsql-stop_escalate" name="stop_escalate" value="5"/>
       <nvpair id="pgsql-stop_escalate_in_slave" name="stop_escalate_in_slave" value="5"/>
+$(extra_nvpairs)
     </instance_attributes>
 EOF
+}
+
+# EXTRA_PARAMS as nvpairs, values XML-escaped
+extra_nvpairs() {
+  local line k v
+  while IFS= read -r line; do
+    [ -n "$line" ] || continue
+    k=${line%%=*}; v=${line#*=}
+    v=${v//&/\&amp;}; v=${v//</\&lt;}; v=${v//>/\&gt;}; v=${v//\"/\&quot;}
+    echo "      <nvpair id=\"pgsql-$k\" name=\"$k\" value=\"$v\"/>"
+  done <<< "${EXTRA_PARAMS:-}"
 }
 
 clone() {
