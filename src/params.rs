@@ -60,13 +60,13 @@ use Kind::{Boolean as B, Integer as I, String as S};
 /// The parameter table, in meta-data order.
 pub const PARAMS: &[Param] = &[
     p("pgctl", S, "/usr/bin/pg_ctl", "pg_ctl path",
-      "Full path of the pg_ctl program used to start, stop and promote the server."),
+      "Full path of the pg_ctl program used to start, stop and promote the server, or a command name looked up in the agent's PATH."),
     p("start_opt", S, "", "server options",
       "Extra options for the postgres server (passed through pg_ctl -o), split into words like a command line; quotes group words, nothing is expanded."),
     p("ctl_opt", S, "", "pg_ctl options",
       "Extra options for pg_ctl itself, split into words; quotes group words, nothing is expanded."),
     p("psql", S, "/usr/bin/psql", "psql path",
-      "Full path of psql. It must exist (as with the agent this one replaces); the agent itself talks to PostgreSQL directly."),
+      "Full path of psql, or a command name looked up in the agent's PATH. It must exist (as with the agent this one replaces); the agent itself talks to PostgreSQL directly."),
     p("pgdata", S, "/var/lib/pgsql/data", "data directory",
       "The PostgreSQL data directory (PGDATA)."),
     p("pgdba", S, "postgres", "PostgreSQL OS user",

@@ -6,6 +6,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use crate::config::lookup::executable;
 use crate::config::{Config, RepMode};
 use crate::error::{Error, Result};
 use crate::exec::RunAs;
@@ -22,12 +23,6 @@ pub struct Local {
     pub version: Option<PgVersion>,
     /// Warnings an operator should see (logged by the caller).
     pub warnings: Vec<String>,
-}
-
-fn executable(p: &Path) -> bool {
-    std::fs::metadata(p)
-        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        .unwrap_or(false)
 }
 
 /// The configuration file must be a regular file pgdba can read; say what is wrong.

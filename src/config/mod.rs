@@ -1,8 +1,9 @@
 //! Raw `OCF_RESKEY_*` strings to a typed `Config`, and the level-0 validation (parameter
-//! consistency only: no file system, no processes, no side effects).
+//! consistency; no processes, no side effects; the file system only to look up a command
+//! name given for pgctl or psql in PATH, `lookup`).
 //! Contract: docs/contract.md §2, §3.1.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::Error;
@@ -49,9 +50,10 @@ impl RepMode {
 /// The typed instance parameters, checked for consistency (level 0).
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Full path of the pg_ctl program (`pgctl`).
+    /// Full path of the pg_ctl program (`pgctl`; a command name is looked up in PATH).
     pub pgctl: PathBuf,
-    /// Full path of psql (`psql`); it must exist but the agent does not run it.
+    /// Full path of psql (`psql`, looked up in PATH likewise); it must exist but the
+    /// agent does not run it.
     pub psql: PathBuf,
     /// The data directory (`pgdata`).
     pub pgdata: PathBuf,
@@ -165,6 +167,17 @@ impl Raw<'_> {
     }
 }
 
+/// Refuses a path pg_ctl would embed in the double quotes of its `sh -c` line when it
+/// contains what that shell would interpret.
+fn shell_safe(name: &str, path: &Path) -> Result<(), Error> {
+    if path.to_string_lossy().contains(PG_CTL_UNSAFE) {
+        return Err(Error::configured(format!(
+            "{name} must not contain any of \" $ ` \\ or a line break: pg_ctl passes it to a shell"
+        )));
+    }
+    Ok(())
+}
+
 fn nonempty_path(p: &str) -> Option<PathBuf> {
     (!p.is_empty()).then(|| PathBuf::from(p))
 }
@@ -196,6 +209,7 @@ pub fn check_env(env: &Env) -> Result<(), Error> {
     Ok(())
 }
 
+pub mod lookup;
 mod rules;
 
 impl Config {
@@ -218,7 +232,7 @@ impl Config {
         let pgdata = PathBuf::from(raw.s("pgdata"));
         let config =
             nonempty_path(&raw.s("config")).unwrap_or_else(|| pgdata.join("postgresql.conf"));
-        let cfg = Config {
+        let mut cfg = Config {
             pgctl: PathBuf::from(raw.s("pgctl")),
             psql: PathBuf::from(raw.s("psql")),
             pgdba: raw.s("pgdba"),
@@ -264,6 +278,11 @@ impl Config {
             &crate::ocf::Instance::from_env(env).resource,
             cfg.rep_mode.is_replication(),
         )?;
+        // every parameter is consistent: only now may a missing command be reported (5)
+        let path = lookup::search_path(env);
+        cfg.pgctl = lookup::program("pgctl", &cfg.pgctl, path)?;
+        cfg.psql = lookup::program("psql", &cfg.psql, path)?;
+        shell_safe("pgctl", &cfg.pgctl)?;
         Ok(cfg)
     }
 
@@ -275,9 +294,14 @@ impl Config {
         if self.pgdba.is_empty() || self.pgdba.contains(['\0', '\n', ':', '/']) {
             return bad(format!("pgdba {:?} is not a valid user name", self.pgdba));
         }
+        for (name, path) in [("pgctl", &self.pgctl), ("psql", &self.psql)] {
+            if !path.is_absolute() && !lookup::is_command_name(path) {
+                return bad(format!(
+                    "{name} must be an absolute path or a command name found in PATH, not {path:?}"
+                ));
+            }
+        }
         for (name, path) in [
-            ("pgctl", Some(&self.pgctl)),
-            ("psql", Some(&self.psql)),
             ("pgdata", Some(&self.pgdata)),
             ("config", Some(&self.config)),
             ("logfile", Some(&self.logfile)),
@@ -296,11 +320,7 @@ impl Config {
             ("pgdata", &self.pgdata),
             ("logfile", &self.logfile),
         ] {
-            if path.to_string_lossy().contains(PG_CTL_UNSAFE) {
-                return bad(format!(
-                    "{name} must not contain any of \" $ ` \\ or a line break: pg_ctl passes it to a shell"
-                ));
-            }
+            shell_safe(name, path)?;
         }
         // pg_ctl pastes a -o value into its shell command unquoted, and quotes -D/-l/-p
         // values only with double quotes: server options belong in start_opt.

@@ -69,6 +69,19 @@ fn level0_rejections() {
         (&[], true, "needs rep_mode async or sync"),
         (&[("replication_slot_name", "Bad-Name")], false, "a-z, 0-9"),
         (&[("pgdata", "relative/dir")], false, "absolute path"),
+        (
+            &[("pgctl", "bin/pg_ctl")],
+            false,
+            "a command name found in PATH",
+        ),
+        (&[("psql", "./psql")], false, "a command name found in PATH"),
+        (&[("pgctl", "pg_ctl\"x")], false, "passes it to a shell"),
+        // a parameter error wins over a command PATH does not have
+        (
+            &[("pgctl", "no_such_pg_ctl"), ("pgport", "0")],
+            false,
+            "out of range",
+        ),
         (&[("pgdata", "/tmp/$(id)")], false, "passes it to a shell"),
         (&[("logfile", "/tmp/a\"b")], false, "passes it to a shell"),
         (&[("start_opt", "-c 'x")], false, "unterminated"),
@@ -111,4 +124,36 @@ fn replication_accepted_in_a_promotable_clone() {
     assert!(c.rep_mode.is_replication());
     assert_eq!(c.node_list, vec!["node1", "node2"]);
     assert_eq!(c.escalate_after(true), c.stop_escalate_in_slave);
+}
+
+#[test]
+fn command_names_are_looked_up_in_path() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("pgsql-cfg-path-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in ["pg_ctl", "psql"] {
+        std::fs::write(dir.join(name), "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(dir.join(name), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!("/nonexistent:{}", dir.display());
+    let env = |pgctl: &str| {
+        Env::from_pairs([
+            ("PATH", path.as_str()),
+            ("OCF_RESKEY_pgctl", pgctl),
+            ("OCF_RESKEY_psql", "psql"),
+        ])
+    };
+    let e = env("pg_ctl");
+    let c = Config::from_env(&e, &Meta::from_env(&e)).unwrap();
+    assert_eq!(c.pgctl, dir.join("pg_ctl"));
+    assert_eq!(c.psql, dir.join("psql"));
+    // absolute paths are kept as given
+    let e = env("/opt/pg/bin/pg_ctl");
+    let c = Config::from_env(&e, &Meta::from_env(&e)).unwrap();
+    assert_eq!(c.pgctl, PathBuf::from("/opt/pg/bin/pg_ctl"));
+    let e = env("no_such_pg_ctl");
+    let err = Config::from_env(&e, &Meta::from_env(&e)).unwrap_err();
+    assert_eq!(err.status(), OcfStatus::ErrInstalled);
+    assert!(err.to_string().contains("parameter pgctl"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -13,6 +13,7 @@ mod hostile;
 mod lifecycle;
 mod logging;
 mod metachar;
+mod path_lookup;
 mod running_invalid;
 mod symlinks;
 mod tolerant;
