@@ -23,6 +23,7 @@ use nix::unistd::{Gid, Uid};
 use crate::error::{Error, Result};
 use crate::exec::RunAs;
 
+pub use at::kind_of_mode;
 pub use dirs::{ensure_dir, ensure_file};
 pub use read::{read_small, read_tail, read_trusted, resolve, Resolved};
 
@@ -93,6 +94,32 @@ pub fn remove_if_exists(path: &Path) -> Result<bool> {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
         Err(e) => Err(Error::io(format!("cannot remove {}", path.display()), e)),
+    }
+}
+
+/// Removes `path` only when it is a regular file owned by `uid` (a lock file a crashed
+/// server left): looked at with `lstat` relative to its directory's descriptor and
+/// removed with `unlinkat` there, so a symlink is never followed (it is refused with
+/// OCF_ERR_PERM, as is another owner's file). A missing file is fine (false).
+pub fn remove_owned_regular(path: &Path, uid: u32) -> Result<bool> {
+    let ctx = |e| Error::io(format!("cannot remove {}", path.display()), e);
+    let (dir, name) = at::split(path).map_err(ctx)?;
+    let dirfd = at::open_dir(dir).map_err(ctx)?;
+    let Some(st) = at::lstat_at(&dirfd, name).map_err(ctx)? else {
+        return Ok(false);
+    };
+    if !at::is_regular(&st) || st.st_uid != uid {
+        return Err(Error::permission(format!(
+            "not removing {}: it is {} owned by uid {}, not a regular file of uid {uid}",
+            path.display(),
+            at::kind_of_mode(st.st_mode),
+            st.st_uid
+        )));
+    }
+    match nix::unistd::unlinkat(&dirfd, name, nix::unistd::UnlinkatFlags::NoRemoveDir) {
+        Ok(()) => Ok(true),
+        Err(nix::errno::Errno::ENOENT) => Ok(false),
+        Err(e) => Err(ctx(e.into())),
     }
 }
 

@@ -2,6 +2,7 @@
 //! the environment, the typed configuration, the local facts and the action's deadline.
 
 pub mod invalid;
+pub mod leftovers;
 pub mod monitor;
 pub mod receiver;
 pub mod repl;

@@ -1,5 +1,5 @@
 //! The server steps every mode shares (docs/contract.md §4.1, §4.2, §5.6-§5.9): clear
-//! what a crashed server left, prepare the log/socket/stats directories, `pg_ctl start`
+//! what a crashed server left (`leftovers`), prepare the log/socket/stats directories, `pg_ctl start`
 //! and wait for monitor_sql, stop with escalation from fast to immediate, promote and wait
 //! for the primary, and the agent's include lines in postgresql.conf. All through
 //! [`World`], all within the action's deadline.
@@ -11,7 +11,6 @@ use tokio::time::Instant;
 
 use super::{Agent, POLL};
 use crate::clock;
-use crate::config::RepMode;
 use crate::error::{Error, Result};
 use crate::pg::ctl::{self, StopMode};
 use crate::pg::pidfile::PidFile;
@@ -20,28 +19,6 @@ use crate::replication::Effect;
 use crate::world::{self, World};
 
 pub use super::stop_plan::{stop_plan, StopPlan};
-
-/// Removes what a crashed server left that would stop the next start.
-fn clear_leftovers<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
-    let pgdata = &agent.cfg.pgdata;
-    if w.remove_file(&PidFile::path(pgdata))? {
-        tracing::info!("removed stale postmaster.pid");
-    }
-    let label = pgdata.join("backup_label");
-    if agent.cfg.rep_mode == RepMode::None && w.exists(&label) {
-        match agent.version {
-            Some(v) if v.has_exclusive_backup() => {
-                w.remove_file(&label)?;
-                tracing::info!("removed backup_label left by an interrupted exclusive backup");
-            }
-            _ => tracing::warn!(
-                "keeping {}: on PostgreSQL 15 and later it belongs to a restored base backup",
-                label.display()
-            ),
-        }
-    }
-    Ok(())
-}
 
 /// The server log, the socket directory and (before 15) stats_temp_directory.
 fn prepare_dirs<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
@@ -250,7 +227,7 @@ async fn launch_and_wait<W: World>(w: &mut W, agent: &Agent, how: Ready) -> Resu
 /// Clears leftovers, prepares directories, launches and waits (the part of start every
 /// mode shares once its configuration files are written).
 pub async fn prepare_and_launch<W: World>(w: &mut W, agent: &Agent, how: Ready) -> Result<()> {
-    clear_leftovers(w, agent)?;
+    super::leftovers::clear(w, agent).await?;
     prepare_dirs(w, agent)?;
     launch_and_wait(w, agent, how).await
 }

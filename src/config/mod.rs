@@ -210,7 +210,7 @@ pub fn check_env(env: &Env) -> Result<(), Error> {
 }
 
 pub mod lookup;
-mod rules;
+pub(crate) mod rules;
 
 impl Config {
     /// Reads every parameter and checks the level-0 rules. `meta` tells whether the

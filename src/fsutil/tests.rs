@@ -346,3 +346,29 @@ fn access_bits_by_owner_group_other() {
     assert_eq!(access_bits(&meta, &stranger) & 0o2, meta.mode() & 0o2);
     assert!(!writable_by(Path::new("/nonexistent/x"), &stranger));
 }
+
+#[test]
+fn remove_owned_regular_never_follows_and_checks_the_owner() {
+    let t = TestDir::new("rmowned");
+    let uid = Uid::effective().as_raw();
+    let f = t.join(".s.PGSQL.5432.lock");
+    fs::write(&f, "1\n").unwrap();
+    // another owner's file (as the agent sees it: not uid + 1's) is refused and kept
+    let e = remove_owned_regular(&f, uid.wrapping_add(1)).unwrap_err();
+    assert!(e.to_string().contains("not removing"), "{e}");
+    assert!(f.exists());
+    assert!(remove_owned_regular(&f, uid).unwrap());
+    assert!(!f.exists());
+    assert!(
+        !remove_owned_regular(&f, uid).unwrap(),
+        "a missing file is fine"
+    );
+    // a symlink planted at the name: refused, neither it nor its target removed
+    let v = victim(&t);
+    let before = fingerprint(&v);
+    symlink(&v, &f).unwrap();
+    let e = remove_owned_regular(&f, uid).unwrap_err();
+    assert!(e.to_string().contains("a symlink"), "{e}");
+    assert!(is_link(&f));
+    assert_eq!(fingerprint(&v), before);
+}

@@ -5,6 +5,7 @@ pub mod conffile;
 pub mod conftree;
 pub mod ctl;
 pub mod facts;
+pub mod lockfile;
 pub mod lsn;
 pub mod pgpass;
 pub mod pidfile;

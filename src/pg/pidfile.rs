@@ -1,6 +1,7 @@
 //! postmaster.pid: who runs in the data directory (docs/contract.md §3.3, §4.3; read as a
 //! file of pgdba's per §8 Files). A pid counts as our postmaster only when that process
-//! exists, is not a zombie, and works in this data directory.
+//! exists, is not a zombie, and works in this data directory. Also the processes of a
+//! server that still work there after their postmaster died (§4.1 step 3).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,8 @@ pub const MAX_BYTES: u64 = 64 * 1024;
 pub struct PidFile {
     /// The postmaster's pid (line 1), always positive.
     pub pid: i32,
+    /// The data directory (line 2), if any.
+    pub data_dir: Option<PathBuf>,
     /// The port the server listens on (line 4), if readable.
     pub port: Option<u16>,
     /// First unix socket directory the server listens in (line 5), if any.
@@ -36,14 +39,18 @@ impl PidFile {
             .parse::<i32>()
             .ok()
             .filter(|p| *p > 0)?;
-        Some(PidFile {
-            pid,
-            port: lines.get(3).and_then(|l| l.trim().parse().ok()),
-            socket_dir: lines
-                .get(4)
+        let path_line = |i: usize| {
+            lines
+                .get(i)
                 .map(|l| l.trim())
                 .filter(|l| !l.is_empty())
-                .map(PathBuf::from),
+                .map(PathBuf::from)
+        };
+        Some(PidFile {
+            pid,
+            data_dir: path_line(1),
+            port: lines.get(3).and_then(|l| l.trim().parse().ok()),
+            socket_dir: path_line(4),
         })
     }
 
@@ -94,9 +101,9 @@ pub fn proc_state(pid: i32) -> ProcState {
     }
 }
 
-/// True when `pid` works in `pgdata` (a postmaster chdirs into its data directory), or
-/// when that cannot be read (not root) and the process exists.
-fn works_in(pid: i32, pgdata: &Path) -> bool {
+/// True when `pid` works in `pgdata` (a postmaster and its backends chdir into the data
+/// directory), or when that cannot be read (not root) and the process exists.
+pub fn works_in(pid: i32, pgdata: &Path) -> bool {
     match fs::read_link(format!("/proc/{pid}/cwd")) {
         Ok(cwd) => {
             let want = fs::canonicalize(pgdata).unwrap_or_else(|_| pgdata.to_path_buf());
@@ -115,6 +122,44 @@ pub fn live_postmaster(pgdata: &Path) -> Option<i32> {
     }
 }
 
+/// Is `pid` a PostgreSQL server process: a title `postgres: ...` (backends, checkpointer)
+/// or the postgres program itself (a postmaster)?
+fn is_postgres(pid: i32) -> bool {
+    let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let exe = fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+    let exe_name = exe.file_name().map(|n| n.to_string_lossy().into_owned());
+    cmdline.starts_with(b"postgres:")
+        || exe_name.is_some_and(|n| n == "postgres" || n == "postgres (deleted)")
+}
+
+/// The live (not zombie) PostgreSQL processes of user `uid` whose working directory is
+/// `pgdata`: after a postmaster is killed, its backends linger there until they notice,
+/// holding the old shared memory the next server refuses to start beside. Found by
+/// scanning /proc (at most [`MAX_SCANNED`] entries); empty when /proc cannot be read.
+pub fn server_processes(pgdata: &Path, uid: u32) -> Vec<i32> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(want) = fs::canonicalize(pgdata) else {
+        return Vec::new();
+    };
+    let Ok(proc) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut pids: Vec<i32> = proc
+        .flatten()
+        .take(MAX_SCANNED)
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| fs::metadata(format!("/proc/{pid}")).is_ok_and(|m| m.uid() == uid))
+        .filter(|pid| fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|c| c == want))
+        .filter(|pid| matches!(proc_state(*pid), ProcState::Alive { .. }))
+        .filter(|pid| is_postgres(*pid))
+        .collect();
+    pids.sort_unstable();
+    pids
+}
+
+/// At most this many /proc entries are looked at.
+pub const MAX_SCANNED: usize = 1 << 22;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,8 +171,11 @@ mod tests {
         assert_eq!(pf.pid, 12345);
         assert_eq!(pf.port, Some(5432));
         assert_eq!(pf.socket_dir, Some(PathBuf::from("/var/run/postgresql")));
+        assert_eq!(pf.data_dir, Some(PathBuf::from("/var/lib/pgsql/data")));
         let pf = PidFile::parse("77\n/d\n1\n5433\n\n").unwrap();
         assert_eq!(pf.socket_dir, None);
+        assert_eq!(pf.data_dir, Some(PathBuf::from("/d")));
+        assert_eq!(PidFile::parse("77\n").unwrap().data_dir, None);
         assert!(PidFile::parse("").is_none());
         assert!(PidFile::parse("abc\n").is_none());
         assert!(PidFile::parse("-3\n").is_none());

@@ -1,6 +1,6 @@
 //! Properties of `pg::pidfile::PidFile::parse`, the reader of postmaster.pid: it never
 //! panics, returns a pid only when line 1 is a positive number, and reads back pid,
-//! port (line 4) and socket directory (line 5) of a file laid out as the server writes it.
+//! data directory (line 2), port (line 4) and socket directory (line 5) of a file laid out as the server writes it.
 //! Contract: docs/contract.md §3.3, §4.3.
 
 use std::path::PathBuf;
@@ -31,7 +31,7 @@ fn pid_file() -> impl Strategy<Value = (String, PidFile)> {
                 let port_line = port.map(|p| p.to_string()).unwrap_or_default();
                 let text = [
                     format!("{pad}{pid}{pad}"),
-                    data,
+                    data.clone(),
                     start.to_string(),
                     format!("{pad}{port_line}"),
                     format!("{sock}{pad}"),
@@ -42,9 +42,10 @@ fn pid_file() -> impl Strategy<Value = (String, PidFile)> {
                 .iter()
                 .map(|l| format!("{l}{eol}"))
                 .collect();
-                let sock = sock.trim();
+                let (sock, data_dir) = (sock.trim(), data.trim());
                 let want = PidFile {
                     pid,
+                    data_dir: (!data_dir.is_empty()).then(|| PathBuf::from(data_dir)),
                     port,
                     socket_dir: (!sock.is_empty()).then(|| PathBuf::from(sock)),
                 };
@@ -67,7 +68,12 @@ proptest! {
             .iter()
             .map(|l| format!("{l}\n"))
             .collect();
-        prop_assert_eq!(PidFile::parse(&text), Some(PidFile { pid, port: None, socket_dir: None }));
+        prop_assert_eq!(PidFile::parse(&text), Some(PidFile {
+            pid,
+            data_dir: (cut > 1).then(|| PathBuf::from("/d")),
+            port: None,
+            socket_dir: None,
+        }));
     }
 
     #[test]

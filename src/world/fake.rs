@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use super::{Rows, World};
 use crate::error::Result;
 use crate::exec::{CommandSpec, ExecError, Output};
+use crate::pg::lockfile::LockFile;
 use crate::pg::PgError;
 
 /// One thing the action did.
@@ -63,6 +64,12 @@ pub struct FakeWorld {
     pub receiver_down: bool,
     /// Writes and removals under this directory fail (a full or read-only tmpdir).
     pub read_only: Option<PathBuf>,
+    /// Lock files a server left, by path (removed by `remove_pgdba_file`).
+    pub locks: BTreeMap<PathBuf, LockFile>,
+    /// Processes of a killed server still working in pgdata...
+    pub lingering: Vec<i32>,
+    /// ...until the action has slept this long in total (`None`: for ever).
+    pub lingering_for: Option<Duration>,
 }
 
 fn status(code: i32) -> ExitStatus {
@@ -114,6 +121,17 @@ impl FakeWorld {
                 _ => None,
             })
             .collect()
+    }
+
+    /// How long the action has slept so far.
+    pub fn slept(&self) -> Duration {
+        self.events
+            .iter()
+            .map(|e| match e {
+                Event::Sleep(d) => *d,
+                _ => Duration::ZERO,
+            })
+            .sum()
     }
 
     fn check_writable(&self, path: &Path) -> Result<()> {
@@ -284,6 +302,25 @@ impl World for FakeWorld {
             self.events.push(Event::Remove(path.into()));
         }
         Ok(had)
+    }
+
+    fn lock_file(&self, path: &Path) -> Option<LockFile> {
+        self.locks.get(path).cloned()
+    }
+
+    fn remove_pgdba_file(&mut self, path: &Path) -> Result<bool> {
+        let had = self.locks.remove(path).is_some();
+        if had {
+            self.events.push(Event::Remove(path.into()));
+        }
+        Ok(had)
+    }
+
+    fn server_processes(&self) -> Vec<i32> {
+        match self.lingering_for {
+            Some(d) if self.slept() >= d => Vec::new(),
+            _ => self.lingering.clone(),
+        }
     }
 
     fn ensure_dir(&mut self, path: &Path, _mode: u32) -> Result<()> {

@@ -16,6 +16,7 @@ use tokio_postgres::Client;
 use crate::error::Result;
 use crate::exec::{CommandSpec, ExecError, Output, RunAs};
 use crate::fsutil;
+use crate::pg::lockfile::LockFile;
 use crate::pg::sql::{self, Login, Target};
 use crate::pg::{pidfile, PgError};
 
@@ -65,6 +66,15 @@ pub trait World {
     fn replace_file(&mut self, path: &Path, text: &str) -> Result<()>;
     /// Removes a file; true when there was one.
     fn remove_file(&mut self, path: &Path) -> Result<bool>;
+    /// The facts about a lock file a server left (`.s.PGSQL.<port>.lock`), gathered
+    /// without following a symlink; `None` when there is none.
+    fn lock_file(&self, path: &Path) -> Option<LockFile>;
+    /// Removes a regular file owned by pgdba, never through a symlink (anything else is
+    /// an error, OCF_ERR_PERM); true when there was one.
+    fn remove_pgdba_file(&mut self, path: &Path) -> Result<bool>;
+    /// The live PostgreSQL processes of pgdba working in pgdata (with no live
+    /// postmaster: the backends of a killed one, still holding its shared memory).
+    fn server_processes(&self) -> Vec<i32>;
     /// Makes sure a directory exists, owned by pgdba: a missing one is created with
     /// `mode`; an existing one that is a symlink or belongs to another user is an error
     /// (OCF_ERR_PERM) and is never re-owned or re-moded.
@@ -241,6 +251,20 @@ impl World for RealWorld {
 
     fn remove_file(&mut self, path: &Path) -> Result<bool> {
         fsutil::remove_if_exists(path)
+    }
+
+    fn lock_file(&self, path: &Path) -> Option<LockFile> {
+        LockFile::inspect(path, &self.pgdata)
+    }
+
+    fn remove_pgdba_file(&mut self, path: &Path) -> Result<bool> {
+        fsutil::remove_owned_regular(path, self.owner()?.uid.as_raw())
+    }
+
+    fn server_processes(&self) -> Vec<i32> {
+        self.pgdba.as_ref().map_or_else(Vec::new, |o| {
+            pidfile::server_processes(&self.pgdata, o.uid.as_raw())
+        })
     }
 
     fn ensure_dir(&mut self, path: &Path, mode: u32) -> Result<()> {

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod after_crash;
 mod bad_input;
 mod docs;
 mod fidelity;
