@@ -1,6 +1,7 @@
 //! What one round trip tells about a running server (docs/contract.md §5.3, §5.4, §5.10):
-//! recovery state, WAL positions, the WAL receiver, synchronous_standby_names and the
-//! rows of pg_stat_replication, asked as one multi-statement query and parsed here.
+//! recovery state, WAL positions, the WAL receiver (and whether it streams, for the promote
+//! guard of §5.9), synchronous_standby_names and the rows of pg_stat_replication, asked as
+//! one multi-statement query and parsed here.
 
 use super::lsn::Lsn;
 use super::version::PgVersion;
@@ -37,6 +38,9 @@ pub struct ServerFacts {
     pub location: Option<Lsn>,
     /// A WAL receiver runs (`pg_stat_wal_receiver` has a row).
     pub wal_receiver: bool,
+    /// The WAL receiver's status is `streaming` (9.6 and later; false before, where the
+    /// view does not exist): promote probes the upstream then (docs/contract.md §5.9).
+    pub receiver_streaming: bool,
     /// `synchronous_standby_names` as the server uses it now.
     pub sync_standby_names: String,
     /// pg_stat_replication.
@@ -49,7 +53,8 @@ pub fn has_receiver_view(version: Option<PgVersion>) -> bool {
 }
 
 /// The facts query for `version` (9.x function names before 10; no pg_stat_wal_receiver
-/// before 9.6). Two statements, one round trip.
+/// before 9.6, so neither a receiver row nor a streaming one). Two statements, one round
+/// trip.
 pub fn facts_sql(version: Option<PgVersion>) -> String {
     let v = version.unwrap_or(PgVersion::new(12, 0));
     let (replay, receive, current) = if v < PgVersion::new(10, 0) {
@@ -65,15 +70,18 @@ pub fn facts_sql(version: Option<PgVersion>) -> String {
             "pg_current_wal_lsn()",
         )
     };
-    let receiver = if !has_receiver_view(version) {
-        "0"
+    let (receiver, streaming) = if !has_receiver_view(version) {
+        ("0", "false")
     } else {
-        "(select count(*) from pg_stat_wal_receiver)"
+        (
+            "(select count(*) from pg_stat_wal_receiver)",
+            "exists (select 1 from pg_stat_wal_receiver where status = 'streaming')",
+        )
     };
     format!(
         "select pg_is_in_recovery(), {replay}, {receive}, \
          case when pg_is_in_recovery() then null else {current} end, {receiver}, \
-         current_setting('synchronous_standby_names'); \
+         current_setting('synchronous_standby_names'), {streaming}; \
          {}",
         super::queries::REPLICATION_STATE
     )
@@ -107,6 +115,7 @@ pub fn parse_facts(sets: &[Vec<Vec<Option<String>>>]) -> Result<ServerFacts, PgE
         location,
         wal_receiver: col(4).is_some_and(|v| v != "0"),
         sync_standby_names: col(5).unwrap_or_default(),
+        receiver_streaming: col(6).as_deref() == Some("t"),
         replication,
     })
 }
@@ -143,11 +152,12 @@ mod tests {
                 s("0/5000060"),
                 s("0"),
                 s("\"node2\""),
+                s("f"),
             ]],
             vec![vec![s("Node2"), s("STREAMING"), s("SYNC")]],
         ];
         let f = parse_facts(&primary).unwrap();
-        assert!(!f.in_recovery);
+        assert!(!f.in_recovery && !f.receiver_streaming);
         assert_eq!(f.location.unwrap().to_string(), "0000000005000060");
         assert_eq!(f.sync_standby_names, "\"node2\"");
         assert_eq!(
@@ -155,11 +165,19 @@ mod tests {
             vec![ReplicationRow::new("node2", "streaming", "sync")]
         );
         let standby = vec![
-            vec![vec![s("t"), s("0/10"), s("0/20"), None, s("1"), s("")]],
+            vec![vec![
+                s("t"),
+                s("0/10"),
+                s("0/20"),
+                None,
+                s("1"),
+                s(""),
+                s("t"),
+            ]],
             vec![],
         ];
         let f = parse_facts(&standby).unwrap();
-        assert!(f.in_recovery && f.wal_receiver);
+        assert!(f.in_recovery && f.wal_receiver && f.receiver_streaming);
         assert_eq!(f.location.unwrap().to_string(), "0000000000000020");
         assert!(parse_facts(&[]).is_err());
         assert!(parse_facts(&[vec![vec![s("x")]]]).is_err());
@@ -169,6 +187,7 @@ mod tests {
     fn facts_sql_by_version() {
         assert!(facts_sql(Some(PgVersion::new(9, 5))).contains("pg_last_xlog_replay_location"));
         assert!(!facts_sql(Some(PgVersion::new(9, 5))).contains("pg_stat_wal_receiver"));
+        assert!(facts_sql(Some(PgVersion::new(9, 6))).contains("status = 'streaming'"));
         assert!(facts_sql(Some(PgVersion::new(15, 0))).contains("pg_last_wal_receive_lsn"));
         assert_eq!(
             parse_replication(&[vec![vec![s("n2"), s("STREAMING"), s("ASYNC")]]]),

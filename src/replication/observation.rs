@@ -1,6 +1,7 @@
 //! What a replication action observed before deciding (docs/contract.md §5): the cluster
-//! snapshot, the local server and its facts, and the agent's files in tmpdir, gathered
-//! once by `actions::repl::observe`. Also where the agent's files live.
+//! snapshot, the local server and its facts, the agent's files in tmpdir, and for promote
+//! the probe of the upstream (§5.9), gathered once by `actions::repl::observe`. Also where
+//! the agent's files live.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -45,6 +46,19 @@ impl Server {
     }
 }
 
+/// What promote's probe of the upstream found (docs/contract.md §5.9): made only while
+/// the standby's WAL receiver says `streaming`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upstream {
+    /// The address probed: master_ip, what primary_conninfo names as host.
+    pub host: String,
+    /// The port probed: pgport.
+    pub port: u16,
+    /// A TCP connect there succeeded within the probe's limit: a live server holds the
+    /// primary's address.
+    pub alive: bool,
+}
+
 /// The agent's files in tmpdir.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TmpState {
@@ -67,6 +81,9 @@ pub struct Observation {
     pub cluster_reachable: bool,
     /// The local server.
     pub server: Server,
+    /// promote only: the probe of the upstream (`None`: not made, as the receiver did not
+    /// stream, or another action).
+    pub upstream: Option<Upstream>,
     /// tmpdir.
     pub tmp: TmpState,
     /// This monitor is a probe.

@@ -1,15 +1,38 @@
-//! promote (docs/contract.md §5.9): mark every other node DISCONNECT / -INFINITY, create
+//! promote (docs/contract.md §5.9): refuse while the WAL receiver streams from a live
+//! primary (two primaries otherwise); mark every other node DISCONNECT / -INFINITY, create
 //! PGSQL.lock, record the master-baseline, promote (pg_ctl promote, or a restart without
 //! the standby marker with restart_on_promote), wait for the primary, create the slots,
 //! then LATEST / 1000 / PRI.
 
-use super::observation::{lock_file, note_file};
+use std::time::Duration;
+
+use super::observation::{lock_file, note_file, Server, Upstream};
 use super::{
     Attr, Decision, Effect, Observation, OnFail, Outcome, Plan, CAN_NOT_PROMOTE, PROMOTE_ME,
 };
 use crate::config::Config;
 use crate::ocf::OcfStatus;
 use crate::pg::conffile::slot_name;
+
+/// How long the probe of the upstream may take (never past the action's deadline).
+pub const PROBE_LIMIT: Duration = Duration::from_secs(1);
+
+/// The guard against two primaries: the reason to refuse promote when this standby's WAL
+/// receiver streams and a live server answered at the upstream's address. It needs
+/// neither the cluster view nor this node's name, so promote decides it before the
+/// snapshot; a refusal writes nothing.
+pub fn refusal(server: &Server, upstream: Option<&Upstream>) -> Option<String> {
+    let streaming = server
+        .facts()
+        .is_some_and(|f| f.in_recovery && f.receiver_streaming);
+    let up = upstream.filter(|u| streaming && u.alive)?;
+    Some(format!(
+        "refusing to promote: the WAL receiver still streams from a live primary at {}:{}; \
+         promoting now would make two primaries (is the cluster partitioned without \
+         working fencing?)",
+        up.host, up.port
+    ))
+}
 
 /// Decides promote.
 pub fn decide(cfg: &Config, obs: &Observation) -> Decision {
@@ -23,6 +46,25 @@ pub fn decide(cfg: &Config, obs: &Observation) -> Decision {
             "PostgreSQL is already primary; nothing to promote",
         );
         return p.finish(Outcome::Status(OcfStatus::Success));
+    }
+    if let Some(why) = refusal(&obs.server, obs.upstream.as_ref()) {
+        return p.finish(Outcome::Failed(why));
+    }
+    if let Some(up) = obs
+        .upstream
+        .as_ref()
+        .filter(|u| facts.receiver_streaming && !u.alive)
+    {
+        p.note(
+            tracing::Level::INFO,
+            format!(
+                "the WAL receiver still said streaming, but the upstream at {}:{} did not \
+                 answer within {} s: promoting",
+                up.host,
+                up.port,
+                PROBE_LIMIT.as_secs()
+            ),
+        );
     }
     let Some(baseline) = facts.location else {
         return p.finish(Outcome::Failed(

@@ -33,6 +33,8 @@ pub enum Event {
     Remove(PathBuf),
     /// A pause.
     Sleep(Duration),
+    /// A connection probe (`host:port`, and the time it was given).
+    Probe(String, Duration),
 }
 
 /// The fake world.
@@ -62,6 +64,10 @@ pub struct FakeWorld {
     pub stuck: bool,
     /// A standby's WAL receiver is not running.
     pub receiver_down: bool,
+    /// A standby's WAL receiver says `streaming` (when it runs).
+    pub receiver_streaming: bool,
+    /// A TCP probe finds a server listening (promote's upstream).
+    pub upstream_answers: bool,
     /// Writes and removals under this directory fail (a full or read-only tmpdir).
     pub read_only: Option<PathBuf>,
     /// Lock files a server left, by path (removed by `remove_pgdba_file`).
@@ -165,6 +171,13 @@ impl FakeWorld {
                     "0"
                 }),
                 s(&self.sync_names),
+                s(
+                    if self.in_recovery && !self.receiver_down && self.receiver_streaming {
+                        "t"
+                    } else {
+                        "f"
+                    },
+                ),
             ]];
         }
         if sql == crate::pg::queries::IS_IN_RECOVERY {
@@ -339,6 +352,13 @@ impl World for FakeWorld {
 
     fn reachable_by_pgdba(&self, _path: &Path) -> bool {
         true
+    }
+
+    async fn accepts_connection(&mut self, host: &str, port: u16, deadline: Instant) -> bool {
+        let limit = deadline.saturating_duration_since(Instant::now());
+        self.events
+            .push(Event::Probe(format!("{host}:{port}"), limit));
+        self.upstream_answers
     }
 
     async fn sleep(&mut self, d: Duration) {

@@ -1,11 +1,12 @@
 //! The seam between the agent and the outside world (docs/contract.md §8): every child
-//! process, every SQL round trip, every file the agent reads or writes and every pause goes
-//! through [`World`]. The binary has one implementation, [`RealWorld`]; unit tests pass a
+//! process, every SQL round trip, every file the agent reads or writes, promote's probe of
+//! the upstream (§5.9) and every pause goes through [`World`]. The binary has one implementation, [`RealWorld`]; unit tests pass a
 //! recording fake (`world::fake`) to check an action's whole sequence without root,
 //! Pacemaker or PostgreSQL.
 
 #[cfg(test)]
 pub mod fake;
+pub mod probe;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -86,6 +87,11 @@ pub trait World {
     fn writable_by_pgdba(&self, path: &Path) -> bool;
     /// Could pgdba reach (traverse to) `path`?
     fn reachable_by_pgdba(&self, path: &Path) -> bool;
+    /// Does a server accept a connection at `host` and `port` by `deadline`? `host` as
+    /// libpq reads it: an address or a name (resolved here) for TCP, an absolute path for a
+    /// socket directory. Refused, unreachable, unresolvable or no answer in time is false.
+    /// promote's probe of the upstream (docs/contract.md §5.9).
+    async fn accepts_connection(&mut self, host: &str, port: u16, deadline: Instant) -> bool;
     /// Waits `d`.
     async fn sleep(&mut self, d: Duration);
 }
@@ -285,6 +291,10 @@ impl World for RealWorld {
         self.pgdba
             .as_ref()
             .is_some_and(|o| fsutil::reachable_by(path, o))
+    }
+
+    async fn accepts_connection(&mut self, host: &str, port: u16, deadline: Instant) -> bool {
+        probe::accepts_connection(host, port, deadline).await
     }
 
     async fn sleep(&mut self, d: Duration) {

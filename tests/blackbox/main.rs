@@ -15,6 +15,7 @@ mod lifecycle;
 mod logging;
 mod metachar;
 mod path_lookup;
+mod promote_guard;
 mod running_invalid;
 mod symlinks;
 mod tolerant;

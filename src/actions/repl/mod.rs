@@ -1,6 +1,7 @@
 //! The promotable clone's actions (docs/contract.md §5): each one pipeline, observe
 //! (`observe`) → decide (`replication::*`, pure) → apply (`apply::Executor`). The
-//! 2-second re-control after naming a synchronous standby is the one second look.
+//! 2-second re-control after naming a synchronous standby is the one second look;
+//! promote's guard against two primaries (§5.9) is decided before its snapshot.
 
 pub mod apply;
 pub mod observe;
@@ -11,7 +12,7 @@ use std::time::Duration;
 
 use super::receiver::Seen;
 use super::{Agent, Ctx};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ocf::{Action, OcfStatus};
 use crate::pg::facts;
 use crate::replication::observation::rep_mode_file;
@@ -102,7 +103,14 @@ pub async fn run<W: World>(w: &mut W, agent: &Agent) -> Result<OcfStatus> {
         }
         Action::Promote => {
             let server = observe::server(w, agent, Facts::Required).await?;
-            let obs = observe::observe(w, agent, server, Cluster::Required).await?;
+            let upstream = observe::upstream(w, agent, &server).await;
+            // the guard against two primaries needs no cluster view: a refusal is decided
+            // before the snapshot, and writes nothing
+            if let Some(why) = replication::promote::refusal(&server, upstream.as_ref()) {
+                return Err(Error::failed(why));
+            }
+            let mut obs = observe::observe(w, agent, server, Cluster::Required).await?;
+            obs.upstream = upstream;
             apply(w, agent, &obs, &replication::promote::decide(cfg, &obs)).await
         }
         Action::Monitor => {

@@ -1,6 +1,6 @@
 //! Observe (docs/contract.md §5): everything a replication action decides from, read once:
 //! this node's name, one cluster snapshot, the local server and one round trip of facts,
-//! and the agent's files in tmpdir.
+//! the agent's files in tmpdir, and for promote the probe of the upstream (§5.9).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -10,7 +10,8 @@ use crate::cluster::Crm;
 use crate::error::Result;
 use crate::pg::facts::{self, ServerFacts};
 use crate::pg::version::PgVersion;
-use crate::replication::observation::{lock_file, rep_mode_file, Server, TmpState};
+use crate::replication::observation::{lock_file, rep_mode_file, Server, TmpState, Upstream};
+use crate::replication::promote::PROBE_LIMIT;
 use crate::replication::{ClusterView, Observation};
 use crate::world::World;
 
@@ -76,6 +77,34 @@ pub async fn server<W: World>(w: &mut W, agent: &Agent, want: Facts) -> Result<S
     Ok(Server::Up { pid, facts })
 }
 
+/// promote's probe of the upstream (docs/contract.md §5.9): only while this standby's WAL
+/// receiver says `streaming`, a TCP connect to master_ip:pgport (what primary_conninfo
+/// names) limited to [`PROBE_LIMIT`] and never past the deadline.
+pub async fn upstream<W: World>(w: &mut W, agent: &Agent, server: &Server) -> Option<Upstream> {
+    let streaming = server
+        .facts()
+        .is_some_and(|f| f.in_recovery && f.receiver_streaming);
+    if !streaming {
+        return None;
+    }
+    let cfg = &agent.cfg;
+    let limit = crate::clock::within(PROBE_LIMIT, agent.ctx.deadline);
+    let alive = w
+        .accepts_connection(&cfg.master_ip, cfg.pgport, limit)
+        .await;
+    tracing::debug!(
+        "the WAL receiver streams; {}:{} {}",
+        cfg.master_ip,
+        cfg.pgport,
+        if alive { "answers" } else { "does not answer" }
+    );
+    Some(Upstream {
+        host: cfg.master_ip.clone(),
+        port: cfg.pgport,
+        alive,
+    })
+}
+
 /// The agent's files in tmpdir.
 pub fn tmp_state<W: World>(w: &W, agent: &Agent) -> TmpState {
     let cfg = &agent.cfg;
@@ -130,6 +159,7 @@ pub async fn observe<W: World>(
         view,
         cluster_reachable: reachable,
         server,
+        upstream: None,
         tmp: tmp_state(w, agent),
         probe: agent.ctx.is_probe(),
         notify: agent.ctx.meta.notify.clone(),

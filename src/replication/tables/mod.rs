@@ -6,7 +6,7 @@ mod start_stop;
 
 use std::path::Path;
 
-use super::observation::{Server, TmpState};
+use super::observation::{Server, TmpState, Upstream};
 use super::testutil::view;
 use super::{Attr, AttrChange, Decision, Effect, Observation, OnFail, Outcome};
 use crate::config::Config;
@@ -97,6 +97,7 @@ pub(super) fn facts(in_recovery: bool, rows: &[(&str, &str, &str)]) -> ServerFac
         in_recovery,
         location: Lsn::parse("0/5000060"),
         wal_receiver: in_recovery,
+        receiver_streaming: false,
         sync_standby_names: String::new(),
         replication: rows
             .iter()
@@ -135,6 +136,7 @@ pub(super) fn obs(srv: Srv, promoted: &[&str], mine: &[(Attr, &str)]) -> Observa
                 facts: None,
             },
         },
+        upstream: None,
         tmp: TmpState {
             rep_mode: Some("synchronous_standby_names = '\"n2\"'\n".into()),
             ..Default::default()
@@ -179,6 +181,19 @@ pub(super) fn with_lock(mut o: Observation) -> Observation {
 
 pub(super) fn with_notes(mut o: Observation) -> Observation {
     o.tmp.notes.insert(0, "n1 0000000005000060\n".into());
+    o
+}
+
+/// A standby whose WAL receiver streams, and what the probe of its upstream found.
+pub(super) fn streaming(mut o: Observation, alive: bool) -> Observation {
+    if let Server::Up { facts: Some(f), .. } = &mut o.server {
+        f.receiver_streaming = true;
+    }
+    o.upstream = Some(Upstream {
+        host: "vip".into(),
+        port: 5432,
+        alive,
+    });
     o
 }
 

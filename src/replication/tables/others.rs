@@ -82,8 +82,59 @@ fn promote_table() {
             ),
             outcome: ok(OcfStatus::Success),
         },
+        Row {
+            name: "the receiver streams from a live primary: refused, nothing written",
+            decide: promote::decide,
+            cfg: &[],
+            obs: streaming(obs(Srv::Standby, &[], &[]), true),
+            steps: &[],
+            outcome: Outcome::Failed(
+                "refusing to promote: the WAL receiver still streams from a live primary at \
+                 vip:5432; promoting now would make two primaries (is the cluster partitioned \
+                 without working fencing?)"
+                    .into(),
+            ),
+        },
+        Row {
+            name: "the receiver says streaming, the upstream does not answer: promoted",
+            decide: promote::decide,
+            cfg: &[],
+            obs: streaming(obs(Srv::Standby, &[], &[]), false),
+            steps: join(&["promote", "wait primary"]),
+            outcome: ok(OcfStatus::Success),
+        },
     ];
-    assert_eq!(check(rows), 5);
+    assert_eq!(check(rows), 7);
+    // the guard needs no view: the same refusal before the snapshot
+    let refused = streaming(obs(Srv::Standby, &[], &[]), true);
+    assert!(promote::refusal(&refused.server, refused.upstream.as_ref())
+        .is_some_and(|r| r.starts_with("refusing to promote")));
+    let silent = streaming(obs(Srv::Standby, &[], &[]), false);
+    assert_eq!(
+        promote::refusal(&silent.server, silent.upstream.as_ref()),
+        None
+    );
+    let d = promote::decide(&cfg(&[]), &silent);
+    assert!(
+        d.notes.iter().any(|(l, t)| *l == tracing::Level::INFO
+            && t.contains("still said streaming")
+            && t.contains("vip:5432 did not answer within 1 s")),
+        "{:?}",
+        d.notes
+    );
+    // a receiver that does not stream is never a reason, whatever a probe said
+    let mut quiet = streaming(obs(Srv::Standby, &[], &[]), true);
+    if let Server::Up { facts: Some(f), .. } = &mut quiet.server {
+        f.receiver_streaming = false;
+    }
+    assert_eq!(
+        promote::refusal(&quiet.server, quiet.upstream.as_ref()),
+        None
+    );
+    assert!(promote::decide(&cfg(&[]), &quiet)
+        .notes
+        .iter()
+        .all(|(_, t)| !t.contains("streaming")));
 }
 
 #[test]

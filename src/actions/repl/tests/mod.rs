@@ -3,6 +3,7 @@
 
 mod faults;
 mod fidelity;
+mod guard;
 mod sequences;
 
 use std::path::PathBuf;
