@@ -63,7 +63,6 @@ rec() { printf '%s\t%s\n' "$1" "$2" >> "$R/$AG.tsv"; say "$AG $1 = $2"; }
 info() { printf '%s\t%s\n' "$1" "$2" >> "$R/$AG.info"; say "$AG info $1: $2"; }
 
 # --- bench-only cluster helpers (the rest: tests/harness/pgclone.sh) ----------------------
-other() { [ "$1" = 1 ] && echo 2 || echo 1; }
 # sync_ok P I : node I is what the agent needs before it can take over (ours/shell: HS:sync,
 # which implies STREAMING|SYNC; PAF has no sync notion: streaming, and a positive promotion
 # score, which PAF's primary monitor sets a few seconds after the standby connects: a crash
@@ -95,7 +94,6 @@ agent_setup() {  # sets PROVIDER TYPE AGENT_PATH PCMK_EXTRA_ENV for $AG
 # resource name explicitly so `crm_attribute -p <rsc> -v -INFINITY` parses
 # primary_up : a node is promoted (P) and, for the agents that publish it, its status is PRI
 primary_up() { P=$(promoted_node) && [ -n "$P" ] && { [ "$AG" = paf ] || [ "$(pstat "$P")" = PRI ]; }; }
-acks_at_least() { [ "$(writer_acks)" -ge "$1" ]; }   # the client has >= $1 acknowledged commits
 # shellcheck disable=SC2016  # the sed script and the pattern hold a literal ${...}
 make_ocf_lib() {
   rm -rf "$H/ocf-lib"

@@ -26,6 +26,7 @@ PKGS=(
   iproute2               # ip, ss
   nftables               # nft: tests/pacemaker2.sh cuts the replication link inside a node
   procps                 # ps, pgrep
+  iputils-ping           # ping: the ping resource (ocf:pacemaker:ping) of tests/faults.sh
   python3                # XML helpers in the test harness
   strace                 # exec/syscall counting of agent actions
   util-linux             # runuser, nsenter

@@ -24,6 +24,11 @@
 #        cluster2.sh crashnode I   power loss of node I: SIGKILL its holder, so the kernel kills
 #                                  every process of the node at once, and take its eth0 down
 #                                  (startnode brings the link back without stale addresses)
+#        cluster2.sh poweroff I    the fence device's "off": crashnode I (idempotent)
+#        cluster2.sh poweron I     the fence device's "on": startnode I (idempotent)
+#        cluster2.sh fencing       install the fence agent /usr/sbin/fence_pgra and start the
+#                                  power controller (`powerd`, recorded; `down` stops both):
+#                                  Pacemaker's fencer in a node asks it through $H/power
 #        cluster2.sh live          number of the first node whose Pacemaker answers
 #        cluster2.sh client CMD... run CMD in the client namespace (${NETNS_PREFIX}-client,
 #                                  10.77.0.200/24 on the same bridge, no cluster software):
@@ -137,25 +142,32 @@ holder_up() {  # $1 = i
   rm -f "$S/holder.ready"
   # setsid: own session (a Ctrl-C of the caller does not reach the node). ip netns exec execs
   # unshare in place; unshare forks the node's PID 1 (nsinit.sh) and waits for it.
-  setsid ip netns exec "$(ns "$i")" unshare --mount --uts --pid --fork --mount-proc \
+  # (no command substitution in the background command: its subshell would be a transient
+  # child that `pgrep -P` below could take for the holder)
+  local netns; netns=$(ns "$i")
+  setsid ip netns exec "$netns" unshare --mount --uts --pid --fork --mount-proc \
       --propagation private "$HD/nsinit.sh" "node$i" "$S" > "$S/holder.out" 2>&1 < /dev/null &
   u=$!
   proc_add "$S/procs" unshare "$u"
   wait_for 10 test -f "$S/holder.ready" || { echo "holder for node$i failed:"; cat "$S/holder.out"; return 1; }
-  wait_for 5 pgrep -P "$u" || { echo "no holder child of $u"; return 1; }
+  wait_for 20 pgrep -P "$u" || { echo "no holder child of $u"; return 1; }
   h=$(pgrep -P "$u")
   proc_add "$S/procs" holder "$h"
 }
 
 # start_daemon I NAME OUT CMD... : run CMD inside node I, record nsenter and CMD's host PID
 start_daemon() {
-  local i=$1 name=$2 out=$3 e d; shift 3
-  setsid nsenter -t "$(holder_pid "$i")" -n -m -u -p -- "$@" > "$out" 2>&1 < /dev/null &
+  local i=$1 name=$2 out=$3 e d hp; shift 3
+  # the holder's pid first: a command substitution inside the background command would run
+  # in a transient child of it, which `pgrep -P` could take for the daemon
+  hp=$(holder_pid "$i") || { echo "node$i has no holder"; return 1; }
+  setsid nsenter -t "$hp" -n -m -u -p -- "$@" > "$out" 2>&1 < /dev/null &
   e=$!
   proc_add "$H/n$i/procs" "nsenter-$name" "$e"
-  wait_for 5 pgrep -P "$e" || { echo "could not start $*"; cat "$out"; return 1; }
+  # (20 s: a loaded machine, e.g. a build next to the test, can take seconds to fork)
+  wait_for 20 pgrep -P "$e" || { echo "could not start $*"; cat "$out"; return 1; }
   d=$(pgrep -P "$e")
-  proc_add "$H/n$i/procs" "$name" "$d"
+  proc_add "$H/n$i/procs" "$name" "$d" || { echo "could not record $name (pid '$d')"; return 1; }
 }
 
 start_node() {  # $1 = i
@@ -182,7 +194,8 @@ start_node() {  # $1 = i
   start_daemon "$i" pacemakerd "$S/pacemakerd.out" \
     env $(pcmk_env /var/log/pacemaker/pacemaker.log) pacemakerd || return 1
   # record the daemons pacemakerd spawns (based, fenced, execd, attrd, schedulerd, controld)
-  pm=$(proc_get "$S/procs" pacemakerd) && pm=${pm%% *}
+  pm=$(proc_get "$S/procs" pacemakerd) || { log "node$i: pacemakerd not recorded (see $S/procs)"; return 1; }
+  pm=${pm%% *}
   wait_for 20 sh -c "[ \$(pgrep -c -P $pm) -ge 6 ]" || log "node$i: pacemakerd has $(pgrep -c -P "$pm") children"
   for c in $(pgrep -P "$pm"); do proc_add "$S/procs" child "$c"; done
 }
@@ -240,6 +253,64 @@ crash_node() {  # $1 = i
   log "node$i crashed (holder ${r%% *} SIGKILLed)"
 }
 
+node_on() { holder_pid "$1" >/dev/null 2>&1; }   # node I is powered on
+power_off() {  # $1 = i; an already powered-off node stays off
+  node_on "$1" || { log "node$1 is already off"; return 0; }
+  crash_node "$1"
+}
+power_on() {   # $1 = i
+  if node_on "$1" && proc_get "$H/n$1/procs" corosync >/dev/null; then log "node$1 is already on"; return 0; fi
+  start_node "$1"
+}
+
+# the power controller: answers the fence agent's request files "ACTION TARGET REQUESTER"
+# in $PW with "CODE TEXT"; a request from a node that is off by now is dropped (a machine
+# without power sends nothing, so a delayed fencer that lost the race never fires)
+PW=$H/power
+powerd() {
+  local r id act tgt who i rc out
+  while [ -f "$C/nnodes" ]; do
+    touch "$PW/alive"
+    for r in "$PW"/req.*; do
+      [ -f "$r" ] || continue
+      id=${r##*/req.}
+      read -r act tgt who < "$r"; rm -f "$r"
+      i=${tgt#node}; rc=1
+      if [ -n "$who" ] && [ "$who" != - ] && [[ ${who#node} =~ ^[0-9]+$ ]] && ! node_on "${who#node}"; then
+        out="request from $who dropped: $who is powered off"
+      elif [ "$act" = list ]; then
+        out=$(nodes | sed 's/^/node/' | tr '\n' ' '); rc=0
+      elif ! [[ $i =~ ^[0-9]+$ ]] || [ "$i" -lt 1 ] || [ "$i" -gt "$(cat "$C/nnodes")" ]; then
+        out="no such node: $tgt"
+      else
+        case $act in
+          off) out=$(power_off "$i" 2>&1); rc=$? ;;
+          on) out=$(power_on "$i" 2>&1); rc=$? ;;
+          status) if node_on "$i"; then out=on; rc=0; else out=off; rc=2; fi ;;
+          *) out="unknown action $act" ;;
+        esac
+      fi
+      log "powerd: $act $tgt (asked by $who): rc=$rc $(tr '\n' ' ' <<< "$out")" >> "$PW/powerd.log"
+      printf '%s %s\n' "$rc" "$(tr '\n' ' ' <<< "$out")" > "$PW/.res.$id"
+      mv "$PW/.res.$id" "$PW/res.$id"
+    done
+    sleep 0.1
+  done
+}
+
+fencing() {
+  [ -f "$C/nnodes" ] || { echo "cluster2.sh up first"; return 1; }
+  if proc_get "$C/procs" powerd >/dev/null; then echo "the power controller runs already"; return 0; fi
+  mkdir -p "$PW"; chmod 700 "$PW"; rm -f "$PW"/req.* "$PW"/res.* "$PW"/.re[qs].*
+  sed "s|@HARNESS_DIR@|$H|g" "$HD/fence_pgra" > /usr/sbin/.fence_pgra.new || return 1
+  chmod 755 /usr/sbin/.fence_pgra.new && mv /usr/sbin/.fence_pgra.new /usr/sbin/fence_pgra
+  touch "$C/installed-fence_pgra"
+  setsid "$HD/cluster2.sh" powerd > "$PW/powerd.out" 2>&1 < /dev/null &
+  proc_add "$C/procs" powerd "$!"
+  wait_for 5 test -f "$PW/alive" || { echo "the power controller did not start"; return 1; }
+  log "fencing ready: /usr/sbin/fence_pgra, power controller $(proc_get "$C/procs" powerd | cut -d' ' -f1)"
+}
+
 up() {
   local N=${1:-2} i T0 want
   case $N in 2|3) ;; *) echo "N must be 2 or 3" >&2; return 2 ;; esac
@@ -249,7 +320,7 @@ up() {
   done
   ip netns list | grep -qwE "$SW|$CL" && { echo "netns $SW exists (not ours?): refusing" >&2; return 1; }
   T0=$(now)
-  mkdir -p "$C"; chmod 755 "$C"; echo "$N" > "$C/nnodes"; : > "$C/netns"
+  mkdir -p "$C"; chmod 755 "$C"; echo "$N" > "$C/nnodes"; : > "$C/netns"; : > "$C/procs"
   # mount point for the per-node bind mounts; removed by down when created here
   [ -d /var/lib/pgsql ] || { mkdir /var/lib/pgsql && touch "$C/created-var-lib-pgsql"; }
   seed_cib "$C/seed.xml" || return 1
@@ -278,6 +349,8 @@ down() {
   # orderly Pacemaker stop on all nodes in parallel (resources stop in order), then corosync
   for i in $(nodes); do stop_node "$i" & done
   wait
+  n=$(proc_get "$C/procs" powerd 2>/dev/null) && stop_recorded "$n" 5
+  if [ -f "$C/installed-fence_pgra" ]; then rm -f /usr/sbin/fence_pgra "$C/installed-fence_pgra"; fi
   for i in $(nodes); do holder_down "$i"; done
   local left=0
   for i in $(nodes); do
@@ -322,5 +395,9 @@ case "${1:-}" in
   stopnode) stop_node "$2" ;;
   startnode) start_node "$2" ;;
   crashnode) crash_node "$2" ;;
+  poweroff) power_off "$2" ;;
+  poweron) power_on "$2" ;;
+  fencing) fencing ;;
+  powerd) powerd ;;
   *) sed -n '2,/^set -u/p' "$0" | grep '^#'; exit 2 ;;
 esac

@@ -149,8 +149,60 @@ rebuild_node() {
 create_resources() {
   local c
   cx cibadmin -C -o resources -X "$(VIP=$VIP "$XMLGEN" vip)" || return 1
-  cx cibadmin -C -o resources -X "$(NODE_LIST=$NODES VIP=$VIP PROVIDER=${PROVIDER:-pgsqlrs} TYPE=${TYPE:-pgsql} "$XMLGEN" clone)" || return 1
+  cx cibadmin -C -o resources -X "$(NODE_LIST=$NODES VIP=$VIP PROVIDER=${PROVIDER:-pgsqlrs} TYPE=${TYPE:-pgsql} FENCING=${FENCING:-0} "$XMLGEN" clone)" || return 1
   for c in colocation order-promote order-demote; do cx cibadmin -C -o constraints -X "$("$XMLGEN" $c)" || return 1; done
+}
+# create_fencing : (FENCING=1, after `cluster2.sh fencing`) PG-REX's STONITH layout: one
+# fence_pgra device per node (never on the node it fences), the ping clone, the cluster
+# properties (stonith-enabled last: without a device it would block every start); before
+# create_resources
+create_fencing() {
+  local i
+  for i in $(seq 1 "$N"); do
+    cx cibadmin -C -o resources -X "$("$XMLGEN" fence "$i")" || return 1
+    cx cibadmin -C -o constraints -X "$("$XMLGEN" fence-location "$i")" || return 1
+  done
+  cx cibadmin -C -o resources -X "$(NET=$NET "$XMLGEN" ping)" || return 1
+  cx crm_attribute -t crm_config -n priority-fencing-delay -v 10s || return 1
+  cx crm_attribute -t crm_config -n stonith-timeout -v 60s || return 1
+  cx crm_attribute -t rsc_defaults -n migration-threshold -v 1 || return 1
+  cx crm_attribute -t crm_config -n stonith-enabled -v true || return 1
+}
+# create_ping_rule : no PostgreSQL where ping-status is not 100 (after create_resources)
+create_ping_rule() { cx cibadmin -C -o constraints -X "$("$XMLGEN" ping-location)"; }
+resources_and_rule() { create_resources && create_ping_rule; }
+# shellcheck disable=SC2046  # one word per device
+fence_started() { mon -1 --output-as=xml 2>/dev/null | xml_active $(seq 1 "$N" | sed 's/^/fence-node/') | wc -l | grep -qx "$N"; }
+ping_ok() { local i; for i in $(seq 1 "$N"); do [ "$(attr "$i" ping-status)" = 100 ] || return 1; done; }
+# fenced_cluster_up : (FENCING=1) a fresh N-node cluster with fencing and PG-REX's layout, the
+# data prepared, the resources created, in the normal state; on failure FCU_ERR says why
+# shellcheck disable=SC2034  # FCU_ERR is for the caller
+fenced_cluster_up() {
+  FCU_ERR=
+  "$CLUSTER" down > "$H/cluster-down.out" 2>&1
+  "$CLUSTER" up "$N" > "$H/cluster-up.out" 2>&1 || { FCU_ERR="the cluster did not come up"; return 1; }
+  "$CLUSTER" fencing > "$H/fencing.out" 2>&1 || { FCU_ERR="fencing: $(cat "$H/fencing.out")"; return 1; }
+  prepare_data || { FCU_ERR="prepare_data failed"; return 1; }
+  create_fencing || { FCU_ERR="create_fencing failed"; return 1; }
+  resources_and_rule || { FCU_ERR="cibadmin failed"; return 1; }
+  wait_for 60 fence_started || { FCU_ERR="fence devices not started"; return 1; }
+  wait_for 60 ping_ok || { FCU_ERR="ping-status not 100"; return 1; }
+  wait_for 180 replication_ready || { FCU_ERR="no normal state: $(states_line)"; return 1; }
+}
+# remove_fencing : fencing off first (so a stop does not fence), then its elements
+remove_fencing() {
+  local i
+  cx crm_attribute -t crm_config -n stonith-enabled -v false >/dev/null 2>&1
+  cx cibadmin -D -o constraints -X '<rsc_location id="pgsql-clone-needs-ping"/>' >/dev/null 2>&1
+  cx crm_resource -r ping-clone --meta -p target-role -v Stopped >/dev/null 2>&1
+  for i in $(seq 1 "$N"); do
+    cx cibadmin -D -o constraints -X "<rsc_location id=\"fence-node$i-not-on-node$i\"/>" >/dev/null 2>&1
+    cx crm_resource -r "fence-node$i" --meta -p target-role -v Stopped >/dev/null 2>&1
+  done
+  sleep 2
+  cx cibadmin -D -o resources -X '<clone id="ping-clone"/>' >/dev/null 2>&1
+  for i in $(seq 1 "$N"); do cx cibadmin -D -o resources -X "<primitive id=\"fence-node$i\"/>" >/dev/null 2>&1; done
+  return 0
 }
 # remove_resources : stopped, constraints then resources deleted (a resource a constraint
 # references cannot be), permanent data-status attributes deleted; 1 at the first failure
@@ -203,3 +255,152 @@ writer_stop() {
 writer_first_ok_after() { awk -v t="$1" '$4 == "ok" && $2 >= t {print $2, $3; exit}' "$WD/log" 2>/dev/null; }
 # longest time between two consecutive acknowledged commits
 writer_max_gap() { awk '$4 == "ok" { if (last) { g = $3 - last; if (g > m) m = g } last = $3 } END {printf "%.2f", m}' "$WD/log"; }
+
+# --- checks of the real-cluster tests (tests/pacemaker2.sh, tests/faults.sh) ---------------
+# (they need lib/tap.sh's ok/nok only where they say so)
+none_running() { local i; for i in $(seq 1 "$N"); do postmaster_alive "$i" && return 1; done; return 0; }
+# standbys_ok P : every other node streams; exactly one HS:sync (N=2: the standby is HS:sync)
+standbys_ok() {
+  local p=$1 i st sync=0
+  for i in $(seq 1 "$N"); do
+    [ "$i" = "$p" ] && continue
+    st=$(pstat "$i")
+    case $st in HS:sync) sync=$((sync + 1)) ;; HS:async) [ "$N" -gt 2 ] || return 1 ;; *) return 1 ;; esac
+  done
+  [ $sync = 1 ]
+}
+sync_standby() { states | awk '$2 == "HS:sync" {print $1}' | head -1; }
+async_standby() { states | awk '$2 == "HS:async" {print $1}' | head -1; }
+failed_start_reason() { failed_actions pgsql_start_0 "node$1"; }  # exit reason of a failed start on node I
+agent_log() { grep -hE "pgsql\(pgsql\)\[[0-9]+\]:" "$H/n$1/log/pacemaker/pacemaker.log" 2>/dev/null; }
+# replication_ready : a primary is promoted and its standbys are ready (standbys_ok)
+replication_ready() { local p; p=$(promoted_node) && standbys_ok "$p"; }
+# score_dstat_pstat_is I "SCORE/DATA-STATUS/STATUS" : node I's three attributes
+score_dstat_pstat_is() { [ "$(score "$1")/$(dstat "$1")/$(pstat "$1")" = "$2" ]; }
+# dstat_pstat_score_is I "DATA-STATUS/STATUS/SCORE"
+dstat_pstat_score_is() { [ "$(dstat "$1")/$(pstat "$1")/$(score "$1")" = "$2" ]; }
+# crm_attribute_is VALUE ARGS... : cx crm_attribute ARGS... -G -q prints VALUE
+crm_attribute_is() { local v=$1; shift; [ "$(cx crm_attribute "$@" -G -q 2>/dev/null)" = "$v" ]; }
+# insert_via_vip ID NOTE : the row (ID, NOTE) committed through the VIP
+insert_via_vip() { [ "$(sqlv "insert into t(id, note) values ($1, '$2') returning id")" = "$1" ]; }
+acks_at_least() { [ "$(writer_acks)" -ge "$1" ]; }   # the client has >= $1 acknowledged commits
+start_failed_on() { [ -n "$(failed_start_reason "$1")" ]; }   # crm_mon has a failed start on node I
+no_postmaster_on() { ! postmaster_alive "$1"; }
+measured() { [ "$1" != - ]; }   # a time was measured (not "-")
+promoted_pri() { [ "$(promoted_node)" = "$1" ] && [ "$(pstat "$1")" = PRI ]; }   # node I is the primary
+# the checks that follow a failover (watch_failover's NEWP, BADPROMO; S and A before it)
+sync_standby_promoted() { [ "$NEWP" = "$S" ]; }
+async_never_promoted() { [ "$BADPROMO" = 0 ] && [ "$NEWP" != "$A" ]; }
+# after `read -r att ack fnd tmo err <<< "$(writer_verify I)"` (the caller's variables)
+# shellcheck disable=SC2154
+no_ack_lost() { [ "$ack" -gt 0 ] && [ "$ack" = "$fnd" ]; }
+
+# writer_verify I : every acknowledged id of this writer is in table t on node I
+# prints "attempted acknowledged found unknown(timeouts) errors"
+writer_verify() {
+  local i=$1 acked found
+  awk '$4 == "ok" {print $1}' "$WD/log" | sort > "$WD/acked"
+  sqln "$i" "select id from t where id >= $(head -1 "$WD/log" | awk '{print $1}') order by id" | sort > "$WD/found"
+  acked=$(wc -l < "$WD/acked")
+  found=$(comm -12 "$WD/acked" "$WD/found" | wc -l)
+  comm -23 "$WD/acked" "$WD/found" > "$WD/lost"
+  echo "$(wc -l < "$WD/log") $acked $found $(awk '$4 == "timeout"' "$WD/log" | wc -l) $(awk '$4 == "err"' "$WD/log" | wc -l)"
+}
+# shellcheck disable=SC2034  # filled and printed by the callers
+declare -A LOSS   # scenario -> "attempted acknowledged found"
+
+# watch_failover OLD T_KILL [FORBIDDEN] : wait (120 s) until a node other than OLD is
+# promoted, its status is PRI, the VIP is there and the client has an acknowledged commit
+# started after T_KILL. Sets NEWP, T_PROMO, T_PRI, T_VIPUP, T_WRITE; BADPROMO=1 when
+# FORBIDDEN was ever seen promoted.
+watch_failover() {
+  local old=$1 t0=$2 bad=${3:-} end q fo
+  NEWP=; T_PROMO=-; T_PRI=-; T_VIPUP=-; T_WRITE=-; BADPROMO=0
+  end=$(awk -v n="$(now)" 'BEGIN{printf "%.3f", n + 120}')
+  while awk -v n="$(now)" -v e="$end" 'BEGIN{exit !(n < e)}'; do
+    q=$(promoted_node)
+    [ -n "$bad" ] && [ "$q" = "$bad" ] && BADPROMO=1
+    if [ -n "$q" ] && [ "$q" != "$old" ]; then
+      [ "$T_PROMO" = - ] && { NEWP=$q; T_PROMO=$(elapsed "$t0"); }
+      [ "$T_PRI" = - ] && [ "$(pstat "$q")" = PRI ] && T_PRI=$(elapsed "$t0")
+      [ "$T_VIPUP" = - ] && vip_on "$q" && T_VIPUP=$(elapsed "$t0")
+    fi
+    fo=$(writer_first_ok_after "$t0")
+    if [ -n "$fo" ] && [ "$T_WRITE" = - ]; then
+      T_WRITE=$(awk -v e="${fo#* }" -v t="$t0" 'BEGIN{printf "%.1f", e - t}')
+    fi
+    [ "$T_PROMO" != - ] && [ "$T_PRI" != - ] && [ "$T_VIPUP" != - ] && [ "$T_WRITE" != - ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# --- node states, power and faults (tests/faults.sh, bench/soak.sh; FENCING=1 clusters) -------
+other() { [ "$1" = 1 ] && echo 2 || echo 1; }   # the other node of a 2-node cluster
+online() { mon -1 --output-as=xml 2>/dev/null | grep -q "<node name=\"node$1\" [^>]*online=\"true\""; }
+# pgsql_fail_count I : pgsql's fail-count on node I as crm_mon -f shows it (empty when none)
+pgsql_fail_count() {
+  mon -1 -f --output-as=xml 2>/dev/null | python3 -c '
+import sys, xml.etree.ElementTree as ET
+for n in ET.parse(sys.stdin).iter("node"):
+    if n.get("name") == sys.argv[1]:
+        for r in n.iter("resource_history"):
+            if r.get("id") == "pgsql" and r.get("fail-count"):
+                print(r.get("fail-count"))' "node$1"
+}
+has_lock() { test -f "$H/n$1/pgsql/tmp/PGSQL.lock"; }
+# describe I : "score/data-status/status" plus, where PostgreSQL is not active, " OUS"
+# (stopped with a fail-count) and " lock" (PGSQL.lock on disk, which keeps it from starting;
+# a running primary always has one); "offline/data-status" for a node that is not a member
+describe() {
+  local i=$1 d fc
+  if ! online "$i"; then
+    d="offline/$(dstat "$i")"
+  else
+    d="$(score "$i")/$(dstat "$i")/$(pstat "$i")"
+    pgsql_active_on "$i" && { echo "$d"; return; }
+    fc=$(pgsql_fail_count "$i")
+    if [ -n "$fc" ] && [ "$fc" != 0 ]; then d="$d OUS"; fi
+  fi
+  has_lock "$i" && d="$d lock"
+  echo "$d"
+}
+described_as() { [ "$(describe "$1")" = "$2" ]; }
+# normal_state P : node P is promoted with 1000/LATEST/PRI and the others are ready (N=2:
+# the other node 100/STREAMING|SYNC/HS:sync; N=3: one HS:sync and one HS:async), row 0
+normal_state() {
+  local p=$1
+  [ "$(promoted_node)" = "$p" ] && score_dstat_pstat_is "$p" "1000/LATEST/PRI" || return 1
+  if [ "$N" = 2 ]; then score_dstat_pstat_is "$(other "$p")" "100/STREAMING|SYNC/HS:sync"; else standbys_ok "$p"; fi
+}
+normal_state_now() { local p; p=$(promoted_node) && [ -n "$p" ] && normal_state "$p"; }
+# write_after T0 : the client has an acknowledged commit started after T0
+# first_write_s T0 : how long after T0 that commit ended
+write_after() { [ -n "$(writer_first_ok_after "$1")" ]; }
+first_write_s() { local fo; fo=$(writer_first_ok_after "$1"); awk -v e="${fo#* }" -v t="$1" 'BEGIN{printf "%.1f", e - t}'; }
+# the power controller's log: its length, and what it did since the row began
+power_log_lines() { wc -l 2>/dev/null < "$H/power/powerd.log" || echo 0; }
+power_log_new() { tail -n "+$((${PL0:-0} + 1))" "$H/power/powerd.log" 2>/dev/null; }   # PL0: the caller's mark
+# powered_off_by TARGET ASKER : since the row began, ASKER's fencer powered TARGET off
+powered_off_by() { power_log_new | grep -q "powerd: off node$1 (asked by node$2): rc=0"; }
+node_powered() { holder_pid "$1" >/dev/null 2>&1; }
+
+# power_on_node I : the operator powers node I on (cluster2.sh poweron) and it joins
+power_on_node() {
+  "$CLUSTER" poweron "$1" 2>&1 | sed 's/^/# /'
+  [ "${PIPESTATUS[0]}" = 0 ] || { echo "# cluster2.sh poweron $1 failed"; return 1; }
+  wait_for 90 online "$1"
+}
+# nft_cut I OUT_RULES IN_RULES : a table pgra_fault in node I's network namespace (it
+# outlives a power-off: nft_heal removes it)
+nft_cut() {
+  local i=$1; shift
+  ip netns exec "${NETNS_PREFIX}-n$i" nft -f - <<EOF
+table inet pgra_fault {
+  chain out { type filter hook output priority 0; $1 }
+  chain in  { type filter hook input priority 0;  $2 }
+}
+EOF
+}
+nft_heal() { ip netns exec "${NETNS_PREFIX}-n$1" nft delete table inet pgra_fault 2>/dev/null; }
+

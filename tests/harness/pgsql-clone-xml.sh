@@ -6,6 +6,7 @@
 #   cibadmin -C -o constraints -X "$(pgsql-clone-xml.sh colocation)"   (and order-promote,
 #                                                                     order-demote)
 # usage: pgsql-clone-xml.sh clone|vip|colocation|order-promote|order-demote|constraint-ids
+#        pgsql-clone-xml.sh fence I|fence-location I|ping|ping-location   (FENCING=1 layout)
 #
 # Env (defaults = the cluster2.sh layout, same paths inside every node):
 #   NODE_LIST  "node1 node2"      node names as `crm_node -n` prints them
@@ -18,6 +19,11 @@
 #                                              parameters, same meta attributes and operations)
 #   PGBIN      /usr/lib/postgresql/15/bin
 #   EXTRA_PARAMS  more instance attributes of our agent, one "name=value" per line
+#   FENCING    1: laid out as PG-REX runs with STONITH: stop and demote on-fail=fence, the
+#              primitive's priority 1 (the promoted instance counts one more, so
+#              priority-fencing-delay spares the primary's node), and the elements fence I
+#              (fence_pgra for nodeI, never run on nodeI), ping (ping-status from the router
+#              stand-in $PING_HOST, default $NET.200) and ping-location
 # Ids: resource pgsql (so the attributes are pgsql-status, pgsql-data-status, master-pgsql,
 # ...), clone pgsql-clone, VIP vip-master, constraints vip-with-promoted, promote-then-vip,
 # demote-then-stop-vip.
@@ -32,6 +38,7 @@ PGLOG=${PGLOG:-/var/log/postgresql/pgsql.log}
 PROVIDER=${PROVIDER:-pgsqlrs}
 TYPE=${TYPE:-pgsql}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+if [ "${FENCING:-0}" = 1 ]; then ON_FAIL_STOP=fence; ON_FAIL_DEMOTE=fence; else ON_FAIL_STOP=block; ON_FAIL_DEMOTE=stop; fi
 
 # instance attributes: ours and the shell agent share the parameters; PAF (TYPE=pgsqlms)
 # has its own (its replication settings live in the data directory, see bench/run.sh)
@@ -95,18 +102,70 @@ $(instance_attributes)
     <meta_attributes id="pgsql-meta">
       <nvpair id="pgsql-meta-migration-threshold" name="migration-threshold" value="1"/>
       <nvpair id="pgsql-meta-resource-stickiness" name="resource-stickiness" value="INFINITY"/>
+$( [ "${FENCING:-0}" = 1 ] && echo '      <nvpair id="pgsql-meta-priority" name="priority" value="1"/>')
     </meta_attributes>
     <operations>
       <op id="pgsql-start" name="start" interval="0" timeout="60s" on-fail="restart"/>
-      <op id="pgsql-stop" name="stop" interval="0" timeout="60s" on-fail="block"/>
+      <op id="pgsql-stop" name="stop" interval="0" timeout="60s" on-fail="$ON_FAIL_STOP"/>
       <op id="pgsql-promote" name="promote" interval="0" timeout="60s" on-fail="restart"/>
-      <op id="pgsql-demote" name="demote" interval="0" timeout="60s" on-fail="stop"/>
+      <op id="pgsql-demote" name="demote" interval="0" timeout="60s" on-fail="$ON_FAIL_DEMOTE"/>
       <op id="pgsql-notify" name="notify" interval="0" timeout="60s"/>
       <op id="pgsql-monitor-promoted" name="monitor" interval="3s" role="Promoted" timeout="30s" on-fail="restart"/>
       <op id="pgsql-monitor-unpromoted" name="monitor" interval="4s" role="Unpromoted" timeout="30s" on-fail="restart"/>
     </operations>
   </primitive>
 </clone>
+EOF
+}
+
+# the fence device for node I: fence_pgra, off instead of reboot (the node stays off until
+# the operator powers it on, as PG-REX expects), never placed on node I itself
+fence() {
+  cat <<EOF
+<primitive id="fence-node$1" class="stonith" type="fence_pgra">
+  <instance_attributes id="fence-node$1-ia">
+    <nvpair id="fence-node$1-hosts" name="pcmk_host_list" value="node$1"/>
+    <nvpair id="fence-node$1-check" name="pcmk_host_check" value="static-list"/>
+    <nvpair id="fence-node$1-reboot" name="pcmk_reboot_action" value="off"/>
+  </instance_attributes>
+  <operations>
+    <op id="fence-node$1-monitor" name="monitor" interval="10s" timeout="20s"/>
+  </operations>
+</primitive>
+EOF
+}
+fence_location() { echo "<rsc_location id=\"fence-node$1-not-on-node$1\" rsc=\"fence-node$1\" node=\"node$1\" score=\"-INFINITY\"/>"; }
+
+# ping-status on every node, 100 while the router stand-in answers
+ping_clone() {
+  cat <<EOF
+<clone id="ping-clone">
+  <primitive id="ping" class="ocf" provider="pacemaker" type="ping">
+    <instance_attributes id="ping-ia">
+      <nvpair id="ping-name" name="name" value="ping-status"/>
+      <nvpair id="ping-host_list" name="host_list" value="${PING_HOST:-${NET:-10.77.0}.200}"/>
+      <nvpair id="ping-multiplier" name="multiplier" value="100"/>
+      <nvpair id="ping-attempts" name="attempts" value="2"/>
+      <nvpair id="ping-timeout" name="timeout" value="2"/>
+    </instance_attributes>
+    <operations>
+      <op id="ping-start" name="start" interval="0" timeout="60s" on-fail="restart"/>
+      <op id="ping-monitor" name="monitor" interval="5s" timeout="60s" on-fail="restart"/>
+      <op id="ping-stop" name="stop" interval="0" timeout="60s" on-fail="ignore"/>
+    </operations>
+  </primitive>
+</clone>
+EOF
+}
+# PG-REX's rule: no PostgreSQL where the router is not reachable
+ping_location() {
+  cat <<EOF
+<rsc_location id="pgsql-clone-needs-ping" rsc="pgsql-clone">
+  <rule id="pgsql-clone-needs-ping-rule" score="-INFINITY" boolean-op="or">
+    <expression id="pgsql-clone-needs-ping-undefined" attribute="ping-status" operation="not_defined"/>
+    <expression id="pgsql-clone-needs-ping-lt" attribute="ping-status" operation="lt" value="100" type="number"/>
+  </rule>
+</rsc_location>
 EOF
 }
 
@@ -137,5 +196,9 @@ case "${1:-}" in
   order-demote)
     echo '<rsc_order id="demote-then-stop-vip" kind="Optional" first="pgsql-clone" first-action="demote" then="vip-master" then-action="stop" symmetrical="false"/>' ;;
   constraint-ids) echo "vip-with-promoted promote-then-vip demote-then-stop-vip" ;;
+  fence) fence "$2" ;;
+  fence-location) fence_location "$2" ;;
+  ping) ping_clone ;;
+  ping-location) ping_location ;;
   *) sed -n '2,/^set -u/p' "$0" | grep '^#'; exit 2 ;;
 esac
