@@ -94,10 +94,11 @@ for run, what in RUNS:
         manual = MANUAL.get((row, role), "")
         md.append(f"| {row} | {TITLES.get(row, '')} | {node} ({role or '?'}) | {manual} | `{want}` | `{got}` | {same} |")
     if per_row:
-        md += ["", "| row | first write through the VIP after the fault (s) | attempted / acknowledged / found |",
-               "|---|---|---|"]
+        md += ["", "| row | first write through the VIP after the fault (s) | longest stall of the client (s) | attempted / acknowledged / found |",
+               "|---|---|---|---|"]
         for r in per_row:
-            md.append(f"| {r[0]} | {r[1] if len(r) > 1 else '-'} | {r[2] if len(r) > 2 else '-'} |")
+            r = r + ["-"] * 4
+            md.append(f"| {r[0]} | {r[1]} | {r[3]} | {r[2]} |")
     md.append("")
 md += ["", "## Soak", ""]
 if soak:
