@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use nix::sys::signal::Signal;
 use tokio::time::Instant;
 
+use super::frozen::{self, Waited};
 use super::{repl, server, Agent, Ctx};
 use crate::config::Config;
 use crate::error::{chain, Error, Result};
@@ -53,17 +54,21 @@ async fn stop_by_signals(ctx: &Ctx, pgdata: PathBuf, pid: i32) -> Result<()> {
     let plan = server::stop_plan(configured, t0, ctx.deadline);
     tracing::warn!("stopping postmaster {pid} with SIGINT (fast shutdown)");
     server::signal(pid, Signal::SIGINT);
-    if server::wait_gone(&mut w, plan.fast_until).await {
+    if frozen::wait_gone(&mut w, pid, plan.fast_until).await == Waited::Gone {
         return Ok(());
     }
     tracing::warn!("postmaster {pid} still running: SIGQUIT (immediate shutdown)");
     server::signal(pid, Signal::SIGQUIT);
-    if server::wait_gone(&mut w, plan.give_up).await {
-        return Ok(());
-    }
+    let how = match frozen::wait_gone(&mut w, pid, plan.give_up).await {
+        Waited::Gone => return Ok(()),
+        // neither resumed nor killed here: Pacemaker's on-fail decides (fencing)
+        Waited::Stopped(how) => Some(how),
+        Waited::Until => w.process_stopped(pid),
+    };
     Err(Error::failed(format!(
-        "PostgreSQL (pid {pid}) did not stop within {:.0}s after SIGINT and SIGQUIT",
-        t0.elapsed().as_secs_f64()
+        "PostgreSQL (pid {pid}) did not stop within {:.0}s after SIGINT and SIGQUIT{}",
+        t0.elapsed().as_secs_f64(),
+        frozen::cannot_react(how)
     )))
 }
 

@@ -1,6 +1,7 @@
 //! The OCF actions (docs/contract.md §4, §5). `Agent` carries what every action needs:
 //! the environment, the typed configuration, the local facts and the action's deadline.
 
+pub mod frozen;
 pub mod invalid;
 pub mod leftovers;
 pub mod monitor;

@@ -1,9 +1,10 @@
 //! status and monitor for rep_mode none and slave (docs/contract.md §4.3): status asks
 //! only whether the postmaster lives; monitor also runs monitor_sql through one
-//! connection, and publishes receiver-status when asked (§5.5).
+//! connection (failing at once, without connecting, when the postmaster stays stopped by
+//! a signal or its tracer: `frozen`), and publishes receiver-status when asked (§5.5).
 
-use super::{receiver, server, Agent};
-use crate::error::Result;
+use super::{frozen, receiver, server, Agent};
+use crate::error::{Error, Result};
 use crate::ocf::OcfStatus;
 use crate::world::World;
 
@@ -18,19 +19,23 @@ pub fn status<W: World>(w: &W) -> OcfStatus {
     }
 }
 
-/// `monitor`: not running → 7; monitor_sql fails → 1 with the reason; else 0.
+/// `monitor`: not running → 7; a postmaster that stays stopped (state T or t) → 1 at
+/// once, without connecting; monitor_sql fails → 1 with the reason; else 0.
 pub async fn monitor<W: World>(w: &mut W, agent: &Agent) -> Result<OcfStatus> {
     if agent.cfg.check_wal_receiver {
         let seen = receiver::seen_without_sql(w, agent);
         receiver::publish(w, agent, Some(receiver::value(seen))).await;
     }
-    if status(w) == OcfStatus::NotRunning {
+    let Some(pid) = w.postmaster() else {
         if agent.ctx.is_probe() {
             tracing::debug!("probe: PostgreSQL is not running");
         } else {
             tracing::info!("PostgreSQL is not running");
         }
         return Ok(OcfStatus::NotRunning);
+    };
+    if let Some(how) = frozen::stays_stopped(w, pid, agent.ctx.deadline).await {
+        return Err(Error::failed(frozen::cannot_answer(pid, how)));
     }
     server::check_sql(w, agent, agent.ctx.deadline).await?;
     Ok(OcfStatus::Success)

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::frozen::{self, Waited};
 use super::{Agent, POLL};
 use crate::clock;
 use crate::error::{Error, Result};
@@ -239,20 +240,6 @@ pub fn signal(pid: i32, signal: nix::sys::signal::Signal) {
     }
 }
 
-/// Waits until the postmaster is gone or `until` passes; true when gone.
-pub async fn wait_gone<W: World>(w: &mut W, until: Instant) -> bool {
-    loop {
-        if w.postmaster().is_none() {
-            return true;
-        }
-        if Instant::now() >= until {
-            return false;
-        }
-        w.sleep(POLL.min(until.saturating_duration_since(Instant::now())))
-            .await;
-    }
-}
-
 async fn request_stop<W: World>(w: &mut W, agent: &Agent, mode: StopMode) {
     let spec = ctl::stop(&agent.cfg, &agent.pgdba, mode);
     let limit = clock::within(Duration::from_secs(10), agent.ctx.deadline);
@@ -285,26 +272,41 @@ pub async fn stop_server<W: World>(w: &mut W, agent: &Agent, standby: bool) -> R
     let plan = stop_plan(configured, t0, agent.ctx.deadline);
     // stop_escalate 0 (PG-REX's setting) means an immediate shutdown straight away
     let fast_first = !configured.is_zero();
-    if fast_first {
+    let fast = if fast_first {
         request_stop(w, agent, StopMode::Fast).await;
-    }
-    if !fast_first || !wait_gone(w, plan.fast_until).await {
-        if fast_first {
+        frozen::wait_gone(w, pid, plan.fast_until).await
+    } else {
+        Waited::Until
+    };
+    if fast != Waited::Gone {
+        if let Waited::Stopped(how) = fast {
+            tracing::warn!(
+                "PostgreSQL (pid {pid}) stays stopped (state {}) after the fast shutdown request; escalating to immediate",
+                how.letter()
+            );
+        } else if fast_first {
             tracing::warn!(
                 "PostgreSQL (pid {pid}) still running {:.1}s after fast shutdown; escalating to immediate",
                 t0.elapsed().as_secs_f64()
             );
         }
         request_stop(w, agent, StopMode::Immediate).await;
-        if !wait_gone(w, plan.give_up).await {
-            let state = if w.process_stopped(pid) {
-                " (the process is stopped by a signal and cannot react)"
+        let waited = frozen::wait_gone(w, pid, plan.give_up).await;
+        if waited != Waited::Gone {
+            // neither resumed nor killed here: Pacemaker's on-fail decides (fencing)
+            let how = match waited {
+                Waited::Stopped(how) => Some(how),
+                _ => w.process_stopped(pid),
+            };
+            let requests = if fast_first {
+                "fast and immediate shutdown requests"
             } else {
-                ""
+                "an immediate shutdown request"
             };
             return Err(Error::failed(format!(
-                "PostgreSQL (pid {pid}) did not stop within {:.0}s after fast and immediate shutdown requests{state}",
-                t0.elapsed().as_secs_f64()
+                "PostgreSQL (pid {pid}) did not stop within {:.0}s after {requests}{}",
+                t0.elapsed().as_secs_f64(),
+                frozen::cannot_react(how)
             )));
         }
     }

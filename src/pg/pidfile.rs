@@ -70,6 +70,25 @@ impl PidFile {
     }
 }
 
+/// Why a live process is stopped (it runs no code until it is resumed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// Stopped by a signal (SIGSTOP, SIGTSTP, ...): state `T`.
+    Signal,
+    /// Stopped by its tracer (a debugger at a breakpoint or just attached): state `t`.
+    Tracer,
+}
+
+impl Stopped {
+    /// The state letter of `/proc/<pid>/stat`.
+    pub fn letter(self) -> char {
+        match self {
+            Stopped::Signal => 'T',
+            Stopped::Tracer => 't',
+        }
+    }
+}
+
 /// What /proc says about a pid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProcState {
@@ -77,10 +96,10 @@ pub enum ProcState {
     Gone,
     /// Dead and not yet reaped (state Z or X).
     Zombie,
-    /// Alive; `stopped` is true for SIGSTOP / traced processes (state T or t).
+    /// Alive; `stopped` says why it is stopped (state T or t), `None` when it is not.
     Alive {
-        /// True for state T or t.
-        stopped: bool,
+        /// `Some` for state T or t.
+        stopped: Option<Stopped>,
     },
 }
 
@@ -96,8 +115,13 @@ pub fn proc_state(pid: i32) -> ProcState {
         .unwrap_or("?");
     match state {
         "Z" | "X" => ProcState::Zombie,
-        "T" | "t" => ProcState::Alive { stopped: true },
-        _ => ProcState::Alive { stopped: false },
+        "T" => ProcState::Alive {
+            stopped: Some(Stopped::Signal),
+        },
+        "t" => ProcState::Alive {
+            stopped: Some(Stopped::Tracer),
+        },
+        _ => ProcState::Alive { stopped: None },
     }
 }
 
@@ -184,7 +208,7 @@ mod tests {
     #[test]
     fn own_process_is_alive_and_a_free_pid_is_gone() {
         let me = std::process::id() as i32;
-        assert_eq!(proc_state(me), ProcState::Alive { stopped: false });
+        assert_eq!(proc_state(me), ProcState::Alive { stopped: None });
         assert_eq!(proc_state(i32::MAX), ProcState::Gone);
         // our cwd is not a data directory we name
         assert!(

@@ -14,6 +14,7 @@ use super::{Rows, World};
 use crate::error::Result;
 use crate::exec::{CommandSpec, ExecError, Output};
 use crate::pg::lockfile::LockFile;
+use crate::pg::pidfile::Stopped;
 use crate::pg::PgError;
 
 /// One thing the action did.
@@ -76,6 +77,10 @@ pub struct FakeWorld {
     pub lingering: Vec<i32>,
     /// ...until the action has slept this long in total (`None`: for ever).
     pub lingering_for: Option<Duration>,
+    /// The postmaster is stopped (state T or t: it cannot answer nor shut down)...
+    pub frozen: Option<Stopped>,
+    /// ...until the action has slept this long in total (`None`: for ever).
+    pub frozen_for: Option<Duration>,
 }
 
 fn status(code: i32) -> ExitStatus {
@@ -150,6 +155,28 @@ impl FakeWorld {
         }
     }
 
+    /// Is the postmaster stopped at this moment?
+    fn frozen_now(&self) -> bool {
+        self.postmaster
+            .is_some_and(|pid| self.process_stopped(pid).is_some())
+    }
+
+    /// No server: unreachable; a stopped one: no answer until the deadline.
+    fn reachable(&self) -> Result<(), PgError> {
+        if self.postmaster.is_none() {
+            return Err(PgError::Unreachable {
+                target: "fake".into(),
+                detail: "no server".into(),
+            });
+        }
+        if self.frozen_now() {
+            return Err(PgError::Timeout {
+                target: "fake".into(),
+            });
+        }
+        Ok(())
+    }
+
     fn answer(&self, sql: &str) -> Rows {
         let s = |v: &str| Some(v.to_string());
         let t = if self.in_recovery { "t" } else { "f" };
@@ -218,7 +245,10 @@ impl World for FakeWorld {
             "crm_mon" => out.stdout = self.crm_mon.clone(),
             "cibadmin" => out.stdout = "<nodes/>".into(),
             "pg_ctl" if args.iter().any(|a| a == "start") => self.postmaster = Some(4242),
-            "pg_ctl" if args.iter().any(|a| a == "stop") && !self.stuck => self.postmaster = None,
+            // a stopped postmaster cannot shut down either
+            "pg_ctl" if args.iter().any(|a| a == "stop") && !self.stuck && !self.frozen_now() => {
+                self.postmaster = None;
+            }
             "pg_ctl" if args.iter().any(|a| a == "promote") => self.in_recovery = false,
             _ => {}
         }
@@ -227,12 +257,7 @@ impl World for FakeWorld {
 
     async fn query(&mut self, sql: &str, _deadline: Instant) -> Result<Vec<Rows>, PgError> {
         self.events.push(Event::Query(sql.to_string()));
-        if self.postmaster.is_none() {
-            return Err(PgError::Unreachable {
-                target: "fake".into(),
-                detail: "no server".into(),
-            });
-        }
+        self.reachable()?;
         let mut sets: Vec<Rows> = sql.split("; ").map(|q| self.answer(q)).collect();
         if sql.starts_with("select pg_is_in_recovery(),") {
             let s = |v: &String| Some(v.clone());
@@ -255,12 +280,7 @@ impl World for FakeWorld {
 
     async fn monitor_query(&mut self, sql: &str, _deadline: Instant) -> Result<Vec<Rows>, PgError> {
         self.events.push(Event::MonitorQuery(sql.to_string()));
-        if self.postmaster.is_none() {
-            return Err(PgError::Unreachable {
-                target: "fake".into(),
-                detail: "no server".into(),
-            });
-        }
+        self.reachable()?;
         Ok(sql.split("; ").map(|q| self.answer(q)).collect())
     }
 
@@ -270,8 +290,11 @@ impl World for FakeWorld {
         self.postmaster
     }
 
-    fn process_stopped(&self, _pid: i32) -> bool {
-        false
+    fn process_stopped(&self, _pid: i32) -> Option<Stopped> {
+        match self.frozen_for {
+            Some(d) if self.slept() >= d => None,
+            _ => self.frozen,
+        }
     }
 
     fn wal_receiver(&self, _postmaster: i32) -> bool {

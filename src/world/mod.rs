@@ -18,6 +18,7 @@ use crate::error::Result;
 use crate::exec::{CommandSpec, ExecError, Output, RunAs};
 use crate::fsutil;
 use crate::pg::lockfile::LockFile;
+use crate::pg::pidfile::Stopped;
 use crate::pg::sql::{self, Login, Target};
 use crate::pg::{pidfile, PgError};
 
@@ -42,8 +43,10 @@ pub trait World {
     fn disconnect(&mut self);
     /// The pid of the live postmaster of pgdata, if there is one.
     fn postmaster(&self) -> Option<i32>;
-    /// Is process `pid` stopped by a signal (and so unable to react)?
-    fn process_stopped(&self, pid: i32) -> bool;
+    /// Is process `pid` stopped, by a signal (state T) or by its tracer (state t), and so
+    /// unable to answer or react until somebody resumes it? `None` when it is not (or is
+    /// gone).
+    fn process_stopped(&self, pid: i32) -> Option<Stopped>;
     /// Does the postmaster `pid` have a WAL receiver child (/proc, every version)?
     fn wal_receiver(&self, postmaster: i32) -> bool;
     /// The text of a file, `None` when it cannot be read. The real world reads without
@@ -198,11 +201,11 @@ impl World for RealWorld {
         pidfile::live_postmaster(&self.pgdata)
     }
 
-    fn process_stopped(&self, pid: i32) -> bool {
-        matches!(
-            pidfile::proc_state(pid),
-            pidfile::ProcState::Alive { stopped: true }
-        )
+    fn process_stopped(&self, pid: i32) -> Option<Stopped> {
+        match pidfile::proc_state(pid) {
+            pidfile::ProcState::Alive { stopped } => stopped,
+            _ => None,
+        }
     }
 
     fn wal_receiver(&self, postmaster: i32) -> bool {

@@ -9,6 +9,7 @@ mod after_crash;
 mod bad_input;
 mod docs;
 mod fidelity;
+mod frozen;
 mod hangs;
 mod hostile;
 mod lifecycle;

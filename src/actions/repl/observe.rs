@@ -1,13 +1,14 @@
 //! Observe (docs/contract.md §5): everything a replication action decides from, read once:
-//! this node's name, one cluster snapshot, the local server and one round trip of facts,
-//! the agent's files in tmpdir, and for promote the probe of the upstream (§5.9).
+//! this node's name, one cluster snapshot, the local server and one round trip of facts
+//! (none from a postmaster stopped by a signal or its tracer, §5.10), the agent's files in
+//! tmpdir, and for promote the probe of the upstream (§5.9).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::super::{node_name, Agent};
+use super::super::{frozen, node_name, Agent};
 use crate::cluster::Crm;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::pg::facts::{self, ServerFacts};
 use crate::pg::version::PgVersion;
 use crate::replication::observation::{lock_file, rep_mode_file, Server, TmpState, Upstream};
@@ -55,11 +56,24 @@ pub async fn server_facts<W: World>(w: &mut W, agent: &Agent) -> Result<ServerFa
     Ok(facts::parse_facts(&sets)?)
 }
 
-/// The local server, with its facts as asked.
+/// The local server, with its facts as asked. Before asking, a postmaster that stays
+/// stopped (state T or t, `frozen::stays_stopped`) fails the action at once when the facts
+/// are required, and leaves them unknown when they are optional (stop).
 pub async fn server<W: World>(w: &mut W, agent: &Agent, want: Facts) -> Result<Server> {
     let Some(pid) = w.postmaster() else {
         return Ok(Server::Down);
     };
+    if want != Facts::No {
+        // a stopped postmaster cannot answer: do not wait for it until the deadline
+        if let Some(how) = frozen::stays_stopped(w, pid, agent.ctx.deadline).await {
+            let why = frozen::cannot_answer(pid, how);
+            if want == Facts::Required {
+                return Err(Error::failed(why));
+            }
+            tracing::warn!("{why}; going on without its facts");
+            return Ok(Server::Up { pid, facts: None });
+        }
+    }
     let mut facts = match want {
         Facts::No => None,
         Facts::Required => Some(server_facts(w, agent).await?),

@@ -3,6 +3,7 @@
 
 mod faults;
 mod fidelity;
+mod frozen;
 mod guard;
 mod sequences;
 
