@@ -21,6 +21,7 @@ PKGS=(
   pacemaker-cli-utils    # crm_mon, cibadmin, crm_resource, crm_attribute, crm_failcount
   corosync               # corosync, corosync-cmapctl, corosync-quorumtool
   resource-agents        # ocf-shellfuncs, ocf-tester, ra-api-1.dtd, metadata.rng
+  tzdata                 # /usr/share/zoneinfo: the log-date tests use TZ=Asia/Tokyo
   libxml2-utils          # xmllint
   shellcheck             # the style layer checks every shell script
   iproute2               # ip, ss

@@ -272,10 +272,12 @@ check "crm_mon shows no $RSC resource" wait_for 30 rsc_gone
 
 # --- g. the agent's log lines in pacemaker.log --------------------------------------------
 # What is really there: Pacemaker exports HA_LOGFILE (= PCMK_logfile) to agents, and the
-# agent, like ocf-shellfuncs' ha_log, appends its own lines straight to that file:
-#   2026-11-22T03:43:17.970Z pgsql(pgsql)[12371]:    INFO: starting PostgreSQL: ...
+# agent, like ocf-shellfuncs' ha_log, appends its own lines straight to that file, dated in
+# local time by HA_DATEFMT (Pacemaker sets none: the default "%b %d %T ", and the two spaces
+# ha_log's echo leaves after its trailing blank):
+#   Nov 22 12:43:17  pgsql(pgsql)[12371]:    INFO: starting PostgreSQL: ...
 # (nothing comes through execd's "error output" capture of stderr).
-AGENT_LINES=$(grep -E "^[0-9TZ:.-]+ ${RSC}\(${RSC}\)\[[0-9]+\]: +(INFO|WARNING|ERROR|DEBUG):" "$PLOG")
+AGENT_LINES=$(grep -E "^[A-Z][a-z]{2} [0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}  ${RSC}\(${RSC}\)\[[0-9]+\]: +(INFO|WARNING|ERROR|DEBUG):" "$PLOG")
 say "agent lines in $PLOG ($(echo "$AGENT_LINES" | grep -c .)):"
 echo "$AGENT_LINES" | cut -c1-200 | sed 's/^/#   /' | head -40
 agent_logged() { local l; for l in "$@"; do echo "$AGENT_LINES" | grep -q "$l" || return 1; done; }

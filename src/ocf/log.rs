@@ -1,6 +1,7 @@
 //! Logging as resource-agents does it: plain lines on stderr when run from a terminal;
 //! otherwise syslog (journald with instance/action fields when it runs) tagged
-//! `pgsql(<instance>)[<pid>]`, honouring HA_LOGFACILITY, HA_LOGFILE, HA_DEBUGLOG, HA_debug.
+//! `pgsql(<instance>)[<pid>]`, honouring HA_LOGFACILITY, HA_LOGFILE, HA_DEBUGLOG, HA_debug;
+//! lines in files and on stderr dated as ocf-shellfuncs dates them (`logtime.rs`).
 //! Contract: docs/contract.md §1.4.
 
 use std::fmt::Write as _;
@@ -16,6 +17,7 @@ use tracing_subscriber::prelude::*;
 
 use super::action::Action;
 use super::env::{Env, Instance};
+use super::logtime::{echo_joined, LogClock};
 
 const JOURNALD_SOCKET: &str = "/run/systemd/journal/socket";
 const SYSLOG_SOCKET: &str = "/dev/log";
@@ -110,38 +112,6 @@ fn syslog_severity(level: Level) -> u8 {
     }
 }
 
-fn timestamp() -> String {
-    // RFC 3339 in UTC without pulling a date crate: seconds since the epoch converted by hand.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = now.as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        now.subsec_millis()
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    // day of the era, in 0..146_097: it always fits, so the fallback is never taken
-    let doe = u32::try_from(z.rem_euclid(146_097)).unwrap_or(0);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = i64::from(yoe) + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 struct MessageVisitor(String);
 
 impl Visit for MessageVisitor {
@@ -164,6 +134,8 @@ impl Visit for MessageVisitor {
 /// Writes each event to the places the plan names (except journald, its own layer).
 struct OcfLayer {
     plan: LogPlan,
+    /// HA_DATEFMT in local time, for the lines that carry a date (syslog dates its own).
+    clock: LogClock,
     syslog: Option<Mutex<UnixDatagram>>,
     /// journald gets the lines through its own layer.
     journald: bool,
@@ -222,23 +194,32 @@ impl<S: Subscriber> Layer<S> for OcfLayer {
             }
         }
         let mut written = plan.facility.is_some() && (self.syslog.is_some() || self.journald);
+        // the lines ocf-shellfuncs' ha_log writes, with `date "+$HA_DATEFMT"` where it has it
+        let dated = plan.logfile.is_some() || plan.debuglog.is_some() || !written;
+        let date = if dated {
+            self.clock.now()
+        } else {
+            String::new()
+        };
         if let Some(f) = &plan.logfile {
-            if append(f, &format!("{} {}:    {}\n", timestamp(), plan.tag, text)) {
+            let line = echo_joined("", &date, &format!(" {}:    {text}", plan.tag));
+            if append(f, &format!("{line}\n")) {
                 written = true;
             } else {
-                to_stderr(&format!(
-                    "{} {}: WARNING: cannot append to HA_LOGFILE {}",
-                    timestamp(),
+                let warning = format!(
+                    " {}: WARNING: cannot append to HA_LOGFILE {}",
                     plan.tag,
-                    f.display()
-                ));
+                    one_line(&f.display().to_string())
+                );
+                to_stderr(&echo_joined("", &date, &warning));
             }
         }
         if !written {
-            to_stderr(&format!("{} {text}", timestamp()));
+            to_stderr(&echo_joined("", &date, &text));
         }
         if let Some(f) = &plan.debuglog {
-            let _ = append(f, &format!("{}:\t{} {}\n", plan.tag, timestamp(), text));
+            let line = echo_joined(&format!("{}:\t", plan.tag), &date, &text);
+            let _ = append(f, &format!("{line}\n"));
         }
     }
 }
@@ -273,6 +254,7 @@ pub fn init(env: &Env, instance: &Instance, action: Action, tty: bool) {
     };
     let ocf = OcfLayer {
         plan,
+        clock: LogClock::from_env(env),
         syslog,
         journald: journald.is_some(),
     };
@@ -312,15 +294,5 @@ mod tests {
             plan(&[("HA_LOGFACILITY", "bogus")], false).facility,
             Some(24)
         );
-    }
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
-        assert_eq!(civil_from_days(20_513), (2026, 3, 1));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-        assert_eq!(civil_from_days(2_932_896), (9999, 12, 31));
     }
 }

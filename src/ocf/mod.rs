@@ -5,6 +5,7 @@
 pub mod action;
 pub mod env;
 pub mod log;
+pub mod logtime;
 pub mod status;
 
 pub use action::Action;

@@ -13,6 +13,7 @@ mod frozen;
 mod hangs;
 mod hostile;
 mod lifecycle;
+mod logdate;
 mod logging;
 mod metachar;
 mod path_lookup;
