@@ -23,6 +23,8 @@ PKGS=(
   resource-agents        # ocf-shellfuncs, ocf-tester, ra-api-1.dtd, metadata.rng
   tzdata                 # /usr/share/zoneinfo: the log-date tests use TZ=Asia/Tokyo
   libxml2-utils          # xmllint
+  man-db                 # man -l, lexgrog: the black-box tests render the man page
+  groff-base             # groff -man -ww
   shellcheck             # the style layer checks every shell script
   iproute2               # ip, ss
   nftables               # nft: tests/pacemaker2.sh cuts the replication link inside a node

@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod exec;
 pub mod fsutil;
+pub mod manpage;
 pub mod metadata;
 pub mod ocf;
 pub mod params;

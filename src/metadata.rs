@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use crate::ocf::Action;
 use crate::params::PARAMS;
 
 /// Escapes text for XML element content and attribute values.
@@ -22,41 +23,75 @@ pub fn xml_escape(s: &str) -> String {
     out
 }
 
-/// (name, timeout, extra attributes) of every advertised action, as the reference agent lists them.
-const ACTIONS: &[(&str, &str, &str)] = &[
-    ("start", "120s", ""),
-    ("stop", "120s", ""),
-    ("status", "60s", ""),
-    ("monitor", "30s", r#" depth="0" interval="30s""#),
-    (
-        "monitor",
-        "30s",
-        r#" depth="0" interval="29s" role="Promoted""#,
-    ),
-    ("promote", "120s", ""),
-    ("demote", "120s", ""),
-    ("notify", "90s", ""),
-    ("meta-data", "5s", ""),
-    ("validate-all", "5s", ""),
-    ("methods", "5s", ""),
+/// One action the meta-data advertises, with the timeout (and interval, role) it suggests.
+#[derive(Debug, Clone, Copy)]
+pub struct Advertised {
+    /// The action.
+    pub action: Action,
+    /// Suggested timeout, as the meta-data writes it (`120s`).
+    pub timeout: &'static str,
+    /// Suggested interval of a recurring monitor.
+    pub interval: Option<&'static str>,
+    /// The role a recurring monitor is for (`Promoted`).
+    pub role: Option<&'static str>,
+}
+
+const fn adv(action: Action, timeout: &'static str) -> Advertised {
+    Advertised {
+        action,
+        timeout,
+        interval: None,
+        role: None,
+    }
+}
+
+/// Every advertised action, as the reference agent lists them (the man page lists them too).
+pub const ACTIONS: &[Advertised] = &[
+    adv(Action::Start, "120s"),
+    adv(Action::Stop, "120s"),
+    adv(Action::Status, "60s"),
+    Advertised {
+        interval: Some("30s"),
+        ..adv(Action::Monitor, "30s")
+    },
+    Advertised {
+        interval: Some("29s"),
+        role: Some("Promoted"),
+        ..adv(Action::Monitor, "30s")
+    },
+    adv(Action::Promote, "120s"),
+    adv(Action::Demote, "120s"),
+    adv(Action::Notify, "90s"),
+    adv(Action::MetaData, "5s"),
+    adv(Action::ValidateAll, "5s"),
+    adv(Action::Methods, "5s"),
 ];
+
+/// The agent's one-line description (meta-data `shortdesc`, the man page's NAME line).
+pub const SHORTDESC: &str = "Manages a PostgreSQL database instance";
+
+/// The agent's description (meta-data `longdesc`, the man page's DESCRIPTION).
+pub const LONGDESC: &str = "Manages a PostgreSQL server: a single instance (rep_mode=none), a plain \
+standby (rep_mode=slave), or a promotable clone with streaming replication (rep_mode=async or sync) \
+that keeps the node attributes <resource>-status, <resource>-data-status, \
+<resource>-xlog-loc, <resource>-master-baseline and the promotion score. \
+Compatible with the configuration of the pgsql agent it replaces.";
 
 /// The `meta-data` XML: the agent description, every parameter and every action.
 pub fn render() -> String {
     let mut x = String::new();
     x.push_str("<?xml version=\"1.0\"?>\n");
     x.push_str("<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\">\n");
+    // the agent's version is the attribute; the <version> element is the OCF API's
     x.push_str("<resource-agent name=\"pgsql\" version=\"");
     x.push_str(env!("CARGO_PKG_VERSION"));
     x.push_str("\">\n<version>1.0</version>\n\n");
-    x.push_str(
-        "<longdesc lang=\"en\">\nManages a PostgreSQL server: a single instance (rep_mode=none), a plain \
-standby (rep_mode=slave), or a promotable clone with streaming replication (rep_mode=async or sync) \
-that keeps the node attributes &lt;resource&gt;-status, &lt;resource&gt;-data-status, \
-&lt;resource&gt;-xlog-loc, &lt;resource&gt;-master-baseline and the promotion score. \
-Compatible with the configuration of the pgsql agent it replaces.\n</longdesc>\n",
+    let _ = write!(
+        x,
+        "<longdesc lang=\"en\">\n{}\n</longdesc>\n<shortdesc lang=\"en\">{}</shortdesc>\n\n<parameters>\n",
+        xml_escape(LONGDESC),
+        xml_escape(SHORTDESC)
     );
-    x.push_str("<shortdesc lang=\"en\">Manages a PostgreSQL database instance</shortdesc>\n\n<parameters>\n");
     for p in PARAMS {
         let _ = write!(
             x,
@@ -70,8 +105,15 @@ Compatible with the configuration of the pgsql agent it replaces.\n</longdesc>\n
         );
     }
     x.push_str("</parameters>\n\n<actions>\n");
-    for (name, timeout, extra) in ACTIONS {
-        let _ = writeln!(x, "<action name=\"{name}\" timeout=\"{timeout}\"{extra} />");
+    for a in ACTIONS {
+        let _ = write!(x, "<action name=\"{}\" timeout=\"{}\"", a.action, a.timeout);
+        if let Some(interval) = a.interval {
+            let _ = write!(x, " depth=\"0\" interval=\"{interval}\"");
+        }
+        if let Some(role) = a.role {
+            let _ = write!(x, " role=\"{role}\"");
+        }
+        x.push_str(" />\n");
     }
     x.push_str("</actions>\n</resource-agent>\n");
     x
@@ -80,7 +122,7 @@ Compatible with the configuration of the pgsql agent it replaces.\n</longdesc>\n
 /// The actions `methods` lists, one per line.
 pub fn methods() -> String {
     let mut s = String::new();
-    for a in crate::ocf::Action::ALL {
+    for a in Action::ALL {
         s.push_str(a.name());
         s.push('\n');
     }
@@ -108,6 +150,12 @@ mod tests {
         assert!(x.contains(r#"<content type="integer" default="5432" />"#));
         assert!(x.contains(r#"<content type="boolean" default="false" />"#));
         assert!(!x.contains("<<"));
+        // the agent's version (Cargo.toml's, which the packages carry too) is the attribute;
+        // <version> is the OCF API version, as OCF 1.1 defines it
+        let version = env!("CARGO_PKG_VERSION");
+        assert!(x.contains(&format!(
+            "<resource-agent name=\"pgsql\" version=\"{version}\">\n<version>1.0</version>"
+        )));
     }
 
     #[test]

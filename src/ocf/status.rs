@@ -29,6 +29,42 @@ pub enum OcfStatus {
 }
 
 impl OcfStatus {
+    /// Every code, 0 to 9.
+    pub const ALL: [OcfStatus; 10] = [
+        OcfStatus::Success,
+        OcfStatus::ErrGeneric,
+        OcfStatus::ErrArgs,
+        OcfStatus::ErrUnimplemented,
+        OcfStatus::ErrPerm,
+        OcfStatus::ErrInstalled,
+        OcfStatus::ErrConfigured,
+        OcfStatus::NotRunning,
+        OcfStatus::RunningPromoted,
+        OcfStatus::FailedPromoted,
+    ];
+
+    /// What the code means from this agent, as docs/contract.md §1.3 says it (the man page
+    /// prints it; a black-box test keeps the two equal).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            OcfStatus::Success => "done; running (as a standby in replication mode)",
+            OcfStatus::ErrGeneric => "the action failed; the exit reason says why",
+            OcfStatus::ErrArgs => "no action given",
+            OcfStatus::ErrUnimplemented => "unknown action; promote/demote without replication",
+            OcfStatus::ErrPerm => {
+                "a permission problem (pgdata, tmpdir, log file, socket directory)"
+            }
+            OcfStatus::ErrInstalled => "something is not installed (§3.2)",
+            OcfStatus::ErrConfigured => "the parameters are inconsistent (§3)",
+            OcfStatus::NotRunning => "not running (monitor, status)",
+            OcfStatus::RunningPromoted => "running as primary (replication monitor)",
+            OcfStatus::FailedPromoted => {
+                "never returned: a primary whose server is down is 7, as with the shell agent \
+and in the PG-REX manual; one whose query fails is 1"
+            }
+        }
+    }
+
     /// The process exit code for this outcome.
     pub fn code(self) -> i32 {
         self as i32
@@ -78,6 +114,8 @@ mod tests {
         for (status, code) in table {
             assert_eq!(status.code(), code, "{}", status.name());
         }
+        let all: Vec<i32> = OcfStatus::ALL.iter().map(|s| s.code()).collect();
+        assert_eq!(all, (0..10).collect::<Vec<_>>());
         assert_eq!(OcfStatus::NotRunning.to_string(), "OCF_NOT_RUNNING (7)");
     }
 }

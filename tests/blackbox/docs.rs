@@ -1,5 +1,7 @@
 //! The README's parameter table is generated from the parameter table in src/params.rs;
 //! this test keeps the two equal (`UPDATE_DOCS=1 cargo test --test blackbox docs::` rewrites it).
+//! The README's exit codes, and the man page's exit codes, node attributes and files, are
+//! kept equal to docs/contract.md §1.3, §5.1 and §6.
 
 use pgsql::params::PARAMS;
 
@@ -78,4 +80,65 @@ fn readme_exit_codes_say_what_the_contract_says() {
     );
     // the reference returns 7 for a primary whose server is down, and PG-REX's manual shows 7
     assert!(c[9].1.starts_with("never returned"), "{:?}", c[9]);
+}
+
+/// The rows of the markdown table under `heading` in `text`, cells trimmed, code marks
+/// removed and `\|` read as `|` (as the man page writes them).
+fn table_rows(text: &str, heading: &str) -> Vec<Vec<String>> {
+    let start = text
+        .find(heading)
+        .unwrap_or_else(|| panic!("no {heading:?}"));
+    text[start..]
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .skip(2)
+        .map(|l| {
+            let l = l.replace("\\|", "\u{1}");
+            l.trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().replace('`', "").replace('\u{1}', "|"))
+                .collect()
+        })
+        .collect()
+}
+
+fn contract() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/contract.md")).unwrap()
+}
+
+#[test]
+fn man_page_attributes_are_those_of_the_contract() {
+    let rows = table_rows(&contract(), "### 5.1 Node attributes");
+    let page: Vec<Vec<String>> = pgsql::manpage::ATTRIBUTES
+        .iter()
+        .map(|(a, l, v)| vec![a.to_string(), l.to_string(), v.to_string()])
+        .collect();
+    assert_eq!(
+        page, rows,
+        "src/manpage/text.rs ATTRIBUTES differ from docs/contract.md §5.1"
+    );
+}
+
+#[test]
+fn man_page_files_are_those_of_the_contract() {
+    let rows = table_rows(&contract(), "## 6 Files");
+    let files: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    let page: Vec<&str> = pgsql::manpage::FILES.iter().map(|(f, _)| *f).collect();
+    assert_eq!(
+        page, files,
+        "src/manpage/text.rs FILES differ from docs/contract.md §6"
+    );
+}
+
+#[test]
+fn exit_code_meanings_are_those_of_the_contract() {
+    let rows = table_rows(&contract(), "### 1.3 Exit codes");
+    assert_eq!(rows.len(), 10);
+    for (s, row) in pgsql::ocf::OcfStatus::ALL.iter().zip(&rows) {
+        assert_eq!(
+            [s.code().to_string().as_str(), s.name(), s.meaning()],
+            [row[0].as_str(), row[1].as_str(), row[2].as_str()]
+        );
+    }
 }

@@ -15,6 +15,7 @@ mod hostile;
 mod lifecycle;
 mod logdate;
 mod logging;
+mod manpage;
 mod metachar;
 mod path_lookup;
 mod promote_guard;
