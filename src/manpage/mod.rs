@@ -66,6 +66,7 @@ pub fn esc(s: &str) -> String {
             '`' => out.push_str("\\(ga"),
             '\u{a7}' => out.push_str("\\(sc"),
             '\u{2192}' => out.push_str("\\(->"),
+            BREAK => out.push_str("\\:"),
             c => out.push(c),
         }
     }
@@ -73,6 +74,15 @@ pub fn esc(s: &str) -> String {
         out.insert_str(0, "\\&");
     }
     out
+}
+
+/// Where a long path may be broken across lines (`\:`, no hyphen is shown).
+const BREAK: char = '\u{1}';
+
+/// A path that may be broken after each `/` (the page is not hyphenated, and a long path
+/// in a narrow terminal would stick out).
+fn breakable(path: &str) -> String {
+    path.replace('/', &format!("/{BREAK}"))
 }
 
 /// Bold text (an option, a name to type).
@@ -102,11 +112,11 @@ fn literal(out: &mut String, lines: &str) {
 /// The whole page.
 pub fn render(o: &ManOptions) -> String {
     let name = page_name(&o.provider);
-    let agent = format!("/usr/lib/ocf/resource.d/{}/pgsql", o.provider);
-    let contract = match &o.docdir {
+    let agent = breakable(&format!("/usr/lib/ocf/resource.d/{}/pgsql", o.provider));
+    let contract = breakable(&match &o.docdir {
         Some(d) => format!("{d}/docs/contract.md"),
         None => "docs/contract.md".to_string(),
-    };
+    });
     let fill = |s: &str| {
         s.replace("@PROVIDER@", &o.provider)
             .replace("@AGENT@", &agent)
@@ -197,7 +207,7 @@ pub fn render(o: &ManOptions) -> String {
         item(&mut m, &b(file), what);
     }
     if let Some(d) = &o.docdir {
-        item(&mut m, &b(&format!("{d}/")), &fill(text::DOCS));
+        item(&mut m, &b(&breakable(&format!("{d}/"))), &fill(text::DOCS));
     }
 
     m.push_str(".SH EXAMPLES\n");
@@ -255,7 +265,8 @@ mod tests {
             provider: "linuxhajp".into(),
             date: "2026-12-02".into(),
             docdir: Some("/usr/share/doc/x".into()),
-        });
+        })
+        .replace("\\:", "");
         let version = env!("CARGO_PKG_VERSION");
         let th = format!(".TH \"OCF_LINUXHAJP_PGSQL\" \"7\" \"2026-12-02\" \"pgsql {version}\" \"OCF resource agents\"\n");
         assert!(page.contains(&th), "{th}");
@@ -299,7 +310,8 @@ mod tests {
                 .replace("\\(", "")
                 .replace("\\f", "")
                 .replace("\\e", "")
-                .replace("\\&", "");
+                .replace("\\&", "")
+                .replace("\\:", "");
             assert!(
                 !bare.contains('-') && !bare.contains('\'') && !bare.contains('\\'),
                 "{l}"

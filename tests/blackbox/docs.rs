@@ -142,3 +142,12 @@ fn exit_code_meanings_are_those_of_the_contract() {
         );
     }
 }
+
+/// packaging/build.sh refuses a version without a section in CHANGELOG.md; so does this test.
+#[test]
+fn changelog_has_a_section_for_this_version() {
+    let log =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/CHANGELOG.md")).unwrap();
+    let heading = format!("\n## {} (", env!("CARGO_PKG_VERSION"));
+    assert!(log.contains(&heading), "CHANGELOG.md has no {heading:?}");
+}

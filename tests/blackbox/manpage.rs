@@ -4,6 +4,9 @@
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static N: AtomicUsize = AtomicUsize::new(0);
 
 use pgsql::ocf::{Action, OcfStatus};
 use pgsql::params::PARAMS;
@@ -19,7 +22,8 @@ fn manpage(args: &[&str]) -> String {
 
 /// The page as `man` shows it in 80 columns, without the formatting: one word per item.
 fn rendered(page: &str) -> (String, String) {
-    let dir = std::env::temp_dir().join(format!("pgsql-manpage-{}", std::process::id()));
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("pgsql-manpage-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("ocf_pgsqlrs_pgsql.7");
     std::fs::write(&file, page).unwrap();
@@ -128,17 +132,26 @@ fn the_page_lists_every_parameter_action_and_exit_code() {
 
 #[test]
 fn man_and_groff_render_it_without_a_warning() {
-    let page = manpage(&[
-        "--date",
-        "2026-12-02",
-        "--docdir",
-        "/usr/share/doc/resource-agents-pgsqlrs",
-    ]);
-    let (text, warnings) = rendered(&page);
-    assert!(warnings.is_empty(), "man -l warns:\n{warnings}");
+    let long = "/usr/share/doc/resource-agents-pgsqlrs-linuxhajp";
+    for args in [
+        vec![
+            "--date",
+            "2026-12-02",
+            "--docdir",
+            "/usr/share/doc/resource-agents-pgsqlrs",
+        ],
+        vec!["--provider", "linuxhajp", "--docdir", long],
+    ] {
+        check_rendering(&manpage(&args), &args);
+    }
+}
+
+fn check_rendering(page: &str, args: &[&str]) {
+    let (text, warnings) = rendered(page);
+    assert!(warnings.is_empty(), "{args:?}: man -l warns:\n{warnings}");
     assert!(
         text.lines().all(|l| l.chars().count() <= 80),
-        "a line wider than 80 columns:\n{text}"
+        "{args:?}: a line wider than 80 columns:\n{text}"
     );
     let mut groff = Command::new("groff");
     groff
@@ -158,20 +171,21 @@ fn man_and_groff_render_it_without_a_warning() {
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success() && out.stderr.is_empty(),
-        "groff -man -ww -z:\n{}",
+        "{args:?}: groff -man -ww -z:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     if Path::new("/usr/bin/lexgrog").exists() {
-        let dir = std::env::temp_dir().join(format!("pgsql-lexgrog-{}", std::process::id()));
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("pgsql-lexgrog-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("ocf_pgsqlrs_pgsql.7");
-        std::fs::write(&file, &page).unwrap();
+        let file = dir.join("page.7");
+        std::fs::write(&file, page).unwrap();
         let out = tool("lexgrog", Command::new("lexgrog").arg(&file));
         let _ = std::fs::remove_dir_all(&dir);
         let whatis = String::from_utf8_lossy(&out.stdout);
         assert!(
-            whatis.contains("\"ocf_pgsqlrs_pgsql - Manages a PostgreSQL database instance\""),
-            "whatis entry: {whatis}"
+            whatis.contains("_pgsql - Manages a PostgreSQL database instance\""),
+            "{args:?}: whatis entry: {whatis}"
         );
     }
 }
