@@ -273,11 +273,7 @@ impl Config {
             pgdata,
         };
         cfg.check_consistency(meta)?;
-        rules::check(&cfg, meta)?;
-        rules::check_resource_id(
-            &crate::ocf::Instance::from_env(env).resource,
-            cfg.rep_mode.is_replication(),
-        )?;
+        rules::check(&cfg, meta, &crate::ocf::Instance::from_env(env).resource)?;
         // every parameter is consistent: only now may a missing command be reported (5)
         let path = lookup::search_path(env);
         cfg.pgctl = lookup::program("pgctl", &cfg.pgctl, path)?;

@@ -79,8 +79,8 @@ pub fn check_resource_id(rsc: &str, replication: bool) -> Result<(), Error> {
     }
 }
 
-/// The rules, for `cfg` as parsed from `raw_node_list` / `raw_external`.
-pub fn check(cfg: &Config, meta: &Meta) -> Result<(), Error> {
+/// The rules, for `cfg` as parsed from `raw_node_list` / `raw_external`, of resource `rsc`.
+pub fn check(cfg: &Config, meta: &Meta, rsc: &str) -> Result<(), Error> {
     let (pgdata, tmpdir) = (lexical(&cfg.pgdata), lexical(&cfg.tmpdir));
     if cfg.rep_mode.uses_recovery_config() && tmpdir.starts_with(&pgdata) {
         return bad(format!(
@@ -117,7 +117,7 @@ pub fn check(cfg: &Config, meta: &Meta) -> Result<(), Error> {
             }
         }
     }
-    Ok(())
+    check_resource_id(rsc, cfg.rep_mode.is_replication())
 }
 
 #[cfg(test)]
