@@ -18,7 +18,7 @@
 # 10b power-off of the standby, 3 replication link cut, 7 a primary whose stop cannot
 # finish (fenced), 8 VIP failure, 11 interconnect cut (one node survives the fence race),
 # 1 the ping target lost on the primary, 4 a standby's start that fails, 9 the primary's
-# disk read-only, 6 a promote that fails on the elected node, 1b the ping target lost on
+# pg_wal on a read-only empty disk, 6 a promote that fails on the elected node, 1b the ping target lost on
 # both nodes. Row 2 (the service LAN alone) needs a second network in the harness: not yet.
 # Output: TAP-like lines, a table of expected / measured values, the last line
 # "faults: P passed, F failed"; exit 1 when a check failed.
@@ -208,7 +208,9 @@ if wants 10; then
   "$CLUSTER" poweroff "$P" 2>&1 | sed 's/^/# /'
   T0=$(now)
   note_write 10 "$T0"
-  check "row 10: node$S's fencer powered node$P off (fence_pgra, powerd log)" wait_for 60 powered_off_by "$P" "$S"
+  # 3 nodes: whichever survivor's fencer asks first (the DC's, as a rule) does the fencing
+  check "row 10: a survivor's fencer (node$S${A:+ or node$A}) powered node$P off (fence_pgra, powerd log)" \
+    wait_for 60 powered_off_by "$P" "[$S${A:-}]"
   check "row 10: node$P expected offline/DISCONNECT lock" expect 10 "$P" "offline/DISCONNECT lock"
   check "row 10: node$S expected 1000/LATEST/PRI" expect 10 "$S" "1000/LATEST/PRI"
   [ "$N" = 3 ] && check "row 10: node$A expected 100/STREAMING|SYNC/HS:sync (follows the new primary)" expect 10 "$A" "100/STREAMING|SYNC/HS:sync"
@@ -341,17 +343,23 @@ if wants 4; then
 fi
 
 if wants 9; then
-  begin_row 9 "internal disk failure on the primary: its /var/lib/pgsql read-only"
-  nx "$P" mount -o remount,bind,ro /var/lib/pgsql
+  begin_row 9 "internal disk failure on the primary: pg_wal read-only and empty"
+  # A bind remount read-only is refused while PostgreSQL has files open for writing (EBUSY),
+  # so the failed disk is an empty read-only file system over pg_wal: the server's next WAL
+  # segment cannot be opened or created (it runs in pgdata, paths relative to it cross into
+  # the mount), as on a disk that went away under it.
+  WALDIR=/var/lib/pgsql/data/pg_wal
+  check "row 9: an empty read-only file system mounted over node$P's pg_wal" \
+    nx "$P" mount -t tmpfs -o ro,size=1m pgra-failed-disk "$WALDIR"
   T0=$(now)
-  # files already open stay writable: a WAL segment switch makes the server open new ones
   sqln "$P" "select pg_switch_wal()" >/dev/null 2>&1
   note_write 9 "$T0"
   check "row 9: node$P expected -INFINITY/DISCONNECT/STOP OUS lock" expect 9 "$P" "-INFINITY/DISCONNECT/STOP OUS lock"
   check "row 9: node$S expected 1000/LATEST/PRI" expect 9 "$S" "1000/LATEST/PRI"
+  say "row 9: node$P's server log: $(grep -h -m1 -E 'PANIC|could not (open|create)' "$H/n$P/log/postgresql/"*.log 2>/dev/null | tail -c 200)"
   ledger 9 "$S"
-  step "row 9 recovery: the disk repaired (read-write), the old primary rebuilt"
-  nx "$P" mount -o remount,bind,rw /var/lib/pgsql
+  step "row 9 recovery: the disk replaced (the mount removed), the old primary rebuilt"
+  online "$P" && { nx "$P" umount "$WALDIR" || nok "recovery: the failed disk unmounted on node$P"; }
   rebuild_old "$P"
 fi
 
