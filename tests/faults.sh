@@ -164,13 +164,14 @@ fi
 ok "cluster of $N nodes online"
 check "fencing: fence_pgra installed, power controller running" "$CLUSTER" fencing
 check "fence_pgra metadata is valid XML" sh -c 'fence_pgra -o metadata | xmllint --noout -'
-check "PostgreSQL 15: initdb on node1, pg_basebackup to node2" prepare_data || bail "prepare failed"
-check "STONITH layout: stonith-enabled, priority-fencing-delay, fence-node1/2, ping-clone + rule" create_fencing \
+OTHERS=$(seq 2 "$N" | sed 's/^/node/' | tr '\n' ' '); OTHERS=${OTHERS% }
+check "PostgreSQL 15: initdb on node1, pg_basebackup to ${OTHERS// /, }" prepare_data || bail "prepare failed"
+check "STONITH layout: stonith-enabled, priority-fencing-delay, a fence device per node (${NODES// /, }), ping-clone + rule" create_fencing \
   || bail "fencing resources"
 check "resources created: vip-master, pgsql-clone (on-fail=fence for stop and demote), the ping-status rule" \
   resources_and_rule || bail "cibadmin failed"
-check "both fence devices started" wait_for 60 fence_started
-check "ping-status 100 on both nodes" wait_for 60 ping_ok
+check "the $N fence devices started" wait_for 60 fence_started
+check "ping-status 100 on all $N nodes" wait_for 60 ping_ok
 check "row 0: a primary and its sync standby" wait_for 180 replication_ready || bail "no normal state"
 
 # ======================================================================================
@@ -374,7 +375,8 @@ if wants 6; then
   PM=$(head -1 "$H/n$P/pgsql/data/postmaster.pid")
   T0=$(nx "$P" sh -c "date +%s.%N; kill -9 $PM")
   promote_failed() { [ -n "$(failed_actions pgsql_promote_0 "node$S")" ]; }
-  check "row 6: the promote on node$S failed ($(failed_actions pgsql_promote_0 "node$S"))" wait_for 90 promote_failed
+  check "row 6: the promote on node$S failed" wait_for 90 promote_failed
+  say "row 6: node$S's failed action: $(failed_actions pgsql_promote_0 "node$S")"
   nobody() { settle 30s; [ -z "$(promoted_node)" ]; }
   check "row 6: no primary afterwards (2 nodes: the old primary is out as well)" wait_for 60 nobody
   check "row 6: node$P expected -INFINITY/DISCONNECT/STOP OUS lock" expect 6 "$P" "-INFINITY/DISCONNECT/STOP OUS lock"

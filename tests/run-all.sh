@@ -2,8 +2,10 @@
 # Runs every test layer of the project and prints counts per layer:
 #   style (fmt, clippy, rustdoc, shellcheck), unit tests, black-box tests against real PostgreSQL 15,
 #   ocf-tester against the installed agent, the agent under real Pacemaker clusters:
-#   single node (rep_mode none), 2 and 3 nodes (promotable clone, failover scenarios), and a
-#   smoke run of the benchmark command (every figure recorded; no thresholds).
+#   single node (rep_mode none), 2 and 3 nodes (promotable clone, failover scenarios), the
+#   PG-REX fault rows with real fencing on 2 and 3 nodes (tests/faults.sh), a short soak of
+#   failovers (tests/soak-smoke.sh), and a smoke run of the benchmark command (every figure
+#   recorded; no thresholds).
 # Installs what it needs first (packaging/deps.sh). Run as root on Debian 12.
 # Last line: "N passed, M failed" over all layers; exit 1 when anything failed.
 # RUN_LAYERS=fast runs only style, build and the unit tests (tests/ci-selftest.sh uses it).
@@ -18,8 +20,10 @@ bash packaging/deps.sh || { echo "packaging/deps.sh failed" >&2; exit 1; }
 
 declare -a LAYERS=()
 TOTAL_P=0; TOTAL_F=0
+MARK=$SECONDS   # each layer's time: from the end of the one before
 layer() { # name passed failed
-  LAYERS+=("$(printf '%-28s %4d passed, %d failed' "$1" "$2" "$3")")
+  LAYERS+=("$(printf '%-28s %4d passed, %d failed  (%d s)' "$1" "$2" "$3" $((SECONDS - MARK)))")
+  MARK=$SECONDS
   TOTAL_P=$((TOTAL_P + $2)); TOTAL_F=$((TOTAL_F + $3))
 }
 
@@ -88,6 +92,7 @@ summary() {
   echo "=== summary"
   printf '%s\n' "${LAYERS[@]}"
   echo "logs: $LOGS"
+  echo "time: $SECONDS s (tests/run-all.sh, packaging/deps.sh included)"
   echo "$TOTAL_P passed, $TOTAL_F failed"
   [ "$TOTAL_F" = 0 ]
 }
@@ -121,6 +126,9 @@ tap_layer ocf-tester tests/ocf-tester.sh
 tap_layer pacemaker1 tests/pacemaker1.sh
 tap_layer pacemaker2 tests/pacemaker2.sh 2
 tap_layer pacemaker3 tests/pacemaker2.sh 3
+tap_layer faults tests/faults.sh 2
+tap_layer faults3 tests/faults.sh 3
+tap_layer soak-smoke tests/soak-smoke.sh
 tap_layer bench-smoke tests/bench-smoke.sh
 tap_layer ci-selftest tests/ci-selftest.sh
 summary
