@@ -32,6 +32,7 @@ TITLES = {
     "10": "node failure of the primary (power-off)",
     "10b": "node failure of the standby (power-off)",
     "11": "interconnect failure (corosync cut)",
+    "11n": "interconnect failure with fencing disabled (not in the manual): the promote guard",
     "12": "lock left behind",
 }
 
@@ -48,6 +49,7 @@ MANUAL = {
     ("0", "primary"): "1000 / LATEST / PRI", ("0", "standby"): "100 / STREAMING|SYNC / HS:sync",
     ("1", "primary"): "-INFINITY / DISCONNECT / STOP, OUS", ("1", "standby"): "1000 / LATEST / PRI",
     ("1b", "primary"): "stopped, stays LATEST: starts first", ("1b", "standby"): "stopped",
+    ("2", "primary"): "-INFINITY / DISCONNECT / STOP, no baseline, OUS", ("2", "standby"): "1000 / LATEST / PRI",
     ("3", "primary"): "1000 / LATEST / PRI, async", ("3", "standby"): "-INFINITY / DISCONNECT / HS:alone",
     ("4", "primary"): "unchanged", ("4", "standby"): "STOP / -INFINITY, start failure, OUS",
     ("5", "primary"): "-INFINITY / DISCONNECT / STOP, OUS, PGSQL.lock kept", ("5", "standby"): "1000 / LATEST / PRI",
@@ -58,6 +60,7 @@ MANUAL = {
     ("10", "primary"): "fenced, offline, DISCONNECT", ("10", "standby"): "1000 / LATEST / PRI",
     ("10b", "primary"): "1000 / LATEST / PRI, async", ("10b", "standby"): "offline, DISCONNECT",
     ("11", "primary"): "survives the fencing race", ("11", "standby"): "fenced",
+    ("11n", "primary"): "(not a manual row) stays the primary", ("11n", "standby"): "(not a manual row) its promote refused",
     ("12", "primary"): "start refused with the PGSQL.lock reason",
 }
 
@@ -134,5 +137,8 @@ if soak:
     fig.savefig(PNG, dpi=100)
 else:
     md.append("(no soak run yet)")
+NOTES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reliability-notes.md")
+if os.path.exists(NOTES):
+    md += ["", open(NOTES).read().rstrip("\n")]
 open(OUT, "w").write("\n".join(md) + "\n")
 print(f"wrote {OUT}" + (f" and {PNG}" if soak else ""))

@@ -52,7 +52,7 @@ fi
 FAILOVERS=50
 [ "${1:-}" = --failovers ] && FAILOVERS=${2:?--failovers N}
 [[ $FAILOVERS =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [--failovers N] | --report" >&2; exit 2; }
-need_root soak.sh
+[ "$(id -u)" = 0 ] || { echo "soak.sh must run as root" >&2; exit 2; }
 mkdir -p "$SD"; : > "$SD/soak.tsv"
 exec > >(tee "$SD/soak.log") 2>&1
 

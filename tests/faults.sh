@@ -17,9 +17,11 @@
 # postmaster, 12 the lock left behind (inside 5's recovery), 10 power-off of the primary,
 # 10b power-off of the standby, 3 replication link cut, 7 a primary whose stop cannot
 # finish (fenced), 8 VIP failure, 11 interconnect cut (one node survives the fence race),
-# 1 the ping target lost on the primary, 4 a standby's start that fails, 9 the primary's
-# pg_wal on a read-only empty disk, 6 a promote that fails on the elected node, 1b the ping target lost on
-# both nodes. Row 2 (the service LAN alone) needs a second network in the harness: not yet.
+# 11n the same cut with fencing disabled (the agent's promote guard; not a manual row),
+# 1 the ping target lost on the primary, 2 the primary's service LAN link down (a second
+# network, eth1, added for that row), 4 a standby's start that fails, 9 the primary's pg_wal
+# on a read-only empty disk, 6 a promote that fails on the elected node, 1b the ping target
+# lost on both nodes.
 # Output: TAP-like lines, a table of expected / measured values, the last line
 # "faults: P passed, F failed"; exit 1 when a check failed.
 #
@@ -49,7 +51,7 @@ NODES=$(seq 1 "$N" | sed 's/^/node/' | tr '\n' ' '); NODES=${NODES% }
 export FENCING=1
 LOCK=/var/lib/pgsql/tmp/PGSQL.lock
 REASON="My data may be inconsistent. You have to remove $LOCK file to force start."
-if [ "$N" = 2 ]; then ALL_ROWS="0 5 10 10b 3 7 8 11 1 4 9 6 1b"; else ALL_ROWS="0 3 5 10"; fi
+if [ "$N" = 2 ]; then ALL_ROWS="0 5 10 10b 3 7 8 11 11n 1 2 4 9 6 1b"; else ALL_ROWS="0 3 5 10"; fi
 ROWS=${ROWS:-$ALL_ROWS}
 export WAIT_STEP=0.2
 
@@ -306,6 +308,44 @@ if wants 11; then
   check "recovery: node$S back as the sync standby" wait_for 120 normal_state "$P"
 fi
 
+if wants 11n; then
+  # Not a row of the manual (PG-REX always fences): the same interconnect cut with fencing
+  # disabled. Each side then believes the other is gone, and the standby's side promotes.
+  # The agent's guard (docs/contract.md §5.9) must refuse that promote while its WAL
+  # receiver still streams from a primary that answers at master_ip.
+  begin_row 11n "interconnect failure with fencing disabled: the promote guard"
+  cx crm_attribute -t crm_config -n stonith-enabled -v false >/dev/null 2>&1
+  T0=$(now)
+  nft_cut "$S" "ip daddr $NET.$P udp dport 5405 drop;" "ip saddr $NET.$P udp sport 5405 drop;"
+  two_primaries=0
+  on_s() { ( cx() { nx "$S" "$@"; }; "$@" ); }   # a tool of node S's own partition
+  refused11n() {
+    local a b
+    a=$(sqln "$P" "select not pg_is_in_recovery()" 2>/dev/null); b=$(sqln "$S" "select not pg_is_in_recovery()" 2>/dev/null)
+    [ "$a" = t ] && [ "$b" = t ] && two_primaries=1
+    [[ $(on_s failed_actions pgsql_promote_0 "node$S") == "refusing to promote: the WAL receiver still streams"* ]]
+  }
+  check "row 11n: node$S's own partition tried to promote it, and the agent refused" wait_for 120 refused11n
+  say "row 11n: node$S's promote failed with: $(on_s failed_actions pgsql_promote_0 "node$S")"
+  say "row 11n: node$S's partition sees: $(on_s states_line)"
+  stays_standby() { sqln "$S" "select pg_is_in_recovery()" 2>/dev/null | grep -qx t || ! postmaster_alive "$S"; }
+  check "row 11n: node$S never left recovery (a standby or stopped)" stays_standby
+  A0=$(writer_acks)
+  check "row 11n: commits go on on node$P" wait_for 30 acks_at_least "$((A0 + 10))"
+  check "row 11n: never two servers accepting writes at once" [ "$two_primaries" = 0 ]
+  TW[11n]=-
+  ledger 11n "$P"
+  step "row 11n recovery: the interconnect repaired, fencing enabled again, cleanup"
+  nft_heal "$S"
+  merged() { online "$P" && online "$S" && [ "$(on_s online "$P" && echo y)" = y ]; }
+  check "recovery: the partitions merged" wait_for 90 merged
+  check "row 11n: node$P expected 1000/LATEST/PRI" expect 11n "$P" "1000/LATEST/PRI"
+  check "row 11n: node$S expected -INFINITY/DISCONNECT/STOP OUS" expect 11n "$S" "-INFINITY/DISCONNECT/STOP OUS"
+  cx crm_attribute -t crm_config -n stonith-enabled -v true >/dev/null 2>&1
+  cx crm_resource --cleanup -r pgsql-clone -N "node$S" >/dev/null 2>&1
+  check "recovery: node$S back as the sync standby, its own data kept" wait_for 120 normal_state "$P"
+fi
+
 if wants 1; then
   begin_row 1 "router failure: the ping target lost on the primary"
   T0=$(now)
@@ -319,6 +359,50 @@ if wants 1; then
   ping_back() { [ "$(attr "$P" ping-status)" = 100 ]; }
   check "recovery: ping-status of node$P is 100 again" wait_for 60 ping_back
   rebuild_old "$P"
+fi
+
+if wants 2; then
+  # The S-LAN of PG-REX: clients reach vip-slan over eth1, and a second ping resource watches
+  # the router on that network (IPaddr2's monitor checks only that the address is assigned,
+  # so a dead link is seen by the ping, as PG-REX configures it).
+  step "row 2 setup: the service LAN ($SLAN_NET.0/24 on eth1) with vip-slan, ping-slan and its rule"
+  SLVIP=$SLAN_NET.100
+  slan_ping_ok() { local i; for i in $(seq 1 "$N"); do [ "$(attr "$i" ping-slan-status)" = 100 ] || return 1; done; }
+  slan_resources() {
+    cx cibadmin -C -o resources -X "$(PING_ID=ping-slan PING_ATTR=ping-slan-status PING_HOST=$SLAN_NET.$CLIENT_HOST "$XMLGEN" ping)" &&
+      cx cibadmin -C -o resources -X "$(VIP_ID=vip-slan VIP_NIC=eth1 VIP=$SLVIP "$XMLGEN" vip)" &&
+      cx cibadmin -C -o constraints -X "$(VIP_ID=vip-slan "$XMLGEN" colocation)" || return 1
+    wait_for 60 slan_ping_ok || return 1
+    cx cibadmin -C -o constraints -X "$(PING_ID=ping-slan PING_ATTR=ping-slan-status "$XMLGEN" ping-location)"
+  }
+  slvip_on() { nx "$1" ip -4 addr show dev eth1 2>/dev/null | grep -q "$SLVIP/"; }
+  check "row 2 setup: eth1 on every node and the client" slan_up "$N"
+  check "row 2 setup: ping-slan-status 100 everywhere, then the rule; vip-slan with the primary" slan_resources
+  check "row 2 setup: vip-slan on the primary node$(promoted_node)" wait_for 60 slvip_on "$(promoted_node)"
+  VIP0=$VIP; VIP=$SLVIP   # the client commits through the S-LAN's VIP in this row
+  begin_row 2 "S-LAN failure: the primary's service network link down"
+  nx "$P" ip link set eth1 down
+  T0=$(now)
+  note_write 2 "$T0"
+  check "row 2: node$P expected -INFINITY/DISCONNECT/STOP lock" expect 2 "$P" "-INFINITY/DISCONNECT/STOP lock"
+  check "row 2: node$S expected 1000/LATEST/PRI" expect 2 "$S" "1000/LATEST/PRI"
+  check "row 2: vip-slan moved to node$S" wait_for 30 slvip_on "$S"
+  ledger 2 "$S"
+  step "row 2 recovery: the link back, the old primary rebuilt; the S-LAN resources removed"
+  nx "$P" ip link set eth1 up
+  slan_back() { [ "$(attr "$P" ping-slan-status)" = 100 ]; }
+  check "recovery: ping-slan-status of node$P is 100 again" wait_for 60 slan_back
+  rebuild_old "$P"
+  VIP=$VIP0
+  slan_removed() {
+    cx cibadmin -D -o constraints -X '<rsc_location id="pgsql-clone-needs-ping-slan"/>' &&
+      cx cibadmin -D -o constraints -X '<rsc_colocation id="vip-slan-with-promoted"/>' &&
+      cx cibadmin -D -o resources -X '<primitive id="vip-slan"/>' &&
+      cx cibadmin -D -o resources -X '<clone id="ping-slan-clone"/>' || return 1
+    settle 60s
+    [ -z "$(mon -1 --output-as=xml 2>/dev/null | xml_active vip-slan ping-slan)" ] && slan_down "$N"
+  }
+  check "row 2 cleanup: vip-slan, ping-slan and eth1 removed" slan_removed
 fi
 
 if wants 4; then

@@ -97,6 +97,8 @@ EOF
 # private test network of cluster2.sh
 host all         all $NET.0/24 trust
 host replication all $NET.0/24 trust
+# the service LAN clients of slan_up
+host all         all $SLAN_NET.0/24 trust
 EOF
   run_data_hook 1
   pgx 1 "$PGBIN/pg_ctl" -D /var/lib/pgsql/data -l /var/log/postgresql/prepare.log -w start >/dev/null || return 1
@@ -391,6 +393,29 @@ power_on_node() {
   [ "${PIPESTATUS[0]}" = 0 ] || { echo "# cluster2.sh poweron $1 failed"; return 1; }
   wait_for 90 online "$1"
 }
+# A second network, the service LAN of PG-REX (S-LAN), for the rows that need it: bridge br1
+# in the switch namespace, eth1 = $SLAN_NET.<i>/24 on every node and $SLAN_NET.$CLIENT_HOST on the
+# client (the router stand-in there). slan_up N / slan_down N; the links go with the nodes'
+# namespaces (a power-off), slan_down removes what is left.
+SLAN_NET=${SLAN_NET:-10.79.0}
+slan_up() {
+  local i sw=${NETNS_PREFIX}-sw
+  ip -n "$sw" link add br1 type bridge && ip -n "$sw" link set br1 up || return 1
+  for i in $(seq 1 "$1") c; do
+    local peer=${NETNS_PREFIX}-n$i addr=$SLAN_NET.$i
+    [ "$i" = c ] && { peer=$CLIENT_NETNS; addr=$SLAN_NET.$CLIENT_HOST; }
+    ip link add name "sv$i" netns "$sw" type veth peer name eth1 netns "$peer" || return 1
+    ip -n "$sw" link set "sv$i" master br1 && ip -n "$sw" link set "sv$i" up || return 1
+    ip -n "$peer" addr add "$addr/24" dev eth1 && ip -n "$peer" link set eth1 up || return 1
+  done
+}
+slan_down() {
+  local i sw=${NETNS_PREFIX}-sw
+  for i in $(seq 1 "$1") c; do ip -n "$sw" link del "sv$i" 2>/dev/null; done
+  ip -n "$sw" link del br1 2>/dev/null
+  return 0
+}
+
 # nft_cut I OUT_RULES IN_RULES : a table pgra_fault in node I's network namespace (it
 # outlives a power-off: nft_heal removes it)
 nft_cut() {

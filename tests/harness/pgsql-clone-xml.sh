@@ -19,6 +19,10 @@
 #                                              parameters, same meta attributes and operations)
 #   PGBIN      /usr/lib/postgresql/15/bin
 #   EXTRA_PARAMS  more instance attributes of our agent, one "name=value" per line
+#   VIP_ID VIP_NIC  the vip element's id (vip-master) and interface (eth0); colocation
+#              names it (id vip-with-promoted for vip-master, else <VIP_ID>-with-promoted)
+#   PING_ID PING_ATTR  the ping element's id (ping, clone ping-clone) and attribute
+#              (ping-status); ping-location follows them
 #   FENCING    1: laid out as PG-REX runs with STONITH: stop and demote on-fail=fence, the
 #              primitive's priority 1 (the promoted instance counts one more, so
 #              priority-fencing-delay spares the primary's node), and the elements fence I
@@ -38,6 +42,8 @@ PGLOG=${PGLOG:-/var/log/postgresql/pgsql.log}
 PROVIDER=${PROVIDER:-pgsqlrs}
 TYPE=${TYPE:-pgsql}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+VIP_ID=${VIP_ID:-vip-master}; VIP_NIC=${VIP_NIC:-eth0}
+PING_ID=${PING_ID:-ping}; PING_ATTR=${PING_ATTR:-ping-status}
 if [ "${FENCING:-0}" = 1 ]; then ON_FAIL_STOP=fence; ON_FAIL_DEMOTE=fence; else ON_FAIL_STOP=block; ON_FAIL_DEMOTE=stop; fi
 
 # instance attributes: ours and the shell agent share the parameters; PAF (TYPE=pgsqlms)
@@ -139,19 +145,19 @@ fence_location() { echo "<rsc_location id=\"fence-node$1-not-on-node$1\" rsc=\"f
 # ping-status on every node, 100 while the router stand-in answers
 ping_clone() {
   cat <<EOF
-<clone id="ping-clone">
-  <primitive id="ping" class="ocf" provider="pacemaker" type="ping">
-    <instance_attributes id="ping-ia">
-      <nvpair id="ping-name" name="name" value="ping-status"/>
-      <nvpair id="ping-host_list" name="host_list" value="${PING_HOST:-${NET:-10.77.0}.200}"/>
-      <nvpair id="ping-multiplier" name="multiplier" value="100"/>
-      <nvpair id="ping-attempts" name="attempts" value="2"/>
-      <nvpair id="ping-timeout" name="timeout" value="2"/>
+<clone id="$PING_ID-clone">
+  <primitive id="$PING_ID" class="ocf" provider="pacemaker" type="ping">
+    <instance_attributes id="$PING_ID-ia">
+      <nvpair id="$PING_ID-name" name="name" value="$PING_ATTR"/>
+      <nvpair id="$PING_ID-host_list" name="host_list" value="${PING_HOST:-${NET:-10.77.0}.200}"/>
+      <nvpair id="$PING_ID-multiplier" name="multiplier" value="100"/>
+      <nvpair id="$PING_ID-attempts" name="attempts" value="2"/>
+      <nvpair id="$PING_ID-timeout" name="timeout" value="2"/>
     </instance_attributes>
     <operations>
-      <op id="ping-start" name="start" interval="0" timeout="60s" on-fail="restart"/>
-      <op id="ping-monitor" name="monitor" interval="5s" timeout="60s" on-fail="restart"/>
-      <op id="ping-stop" name="stop" interval="0" timeout="60s" on-fail="ignore"/>
+      <op id="$PING_ID-start" name="start" interval="0" timeout="60s" on-fail="restart"/>
+      <op id="$PING_ID-monitor" name="monitor" interval="5s" timeout="60s" on-fail="restart"/>
+      <op id="$PING_ID-stop" name="stop" interval="0" timeout="60s" on-fail="ignore"/>
     </operations>
   </primitive>
 </clone>
@@ -160,10 +166,10 @@ EOF
 # PG-REX's rule: no PostgreSQL where the router is not reachable
 ping_location() {
   cat <<EOF
-<rsc_location id="pgsql-clone-needs-ping" rsc="pgsql-clone">
-  <rule id="pgsql-clone-needs-ping-rule" score="-INFINITY" boolean-op="or">
-    <expression id="pgsql-clone-needs-ping-undefined" attribute="ping-status" operation="not_defined"/>
-    <expression id="pgsql-clone-needs-ping-lt" attribute="ping-status" operation="lt" value="100" type="number"/>
+<rsc_location id="pgsql-clone-needs-$PING_ID" rsc="pgsql-clone">
+  <rule id="pgsql-clone-needs-$PING_ID-rule" score="-INFINITY" boolean-op="or">
+    <expression id="pgsql-clone-needs-$PING_ID-undefined" attribute="$PING_ATTR" operation="not_defined"/>
+    <expression id="pgsql-clone-needs-$PING_ID-lt" attribute="$PING_ATTR" operation="lt" value="100" type="number"/>
   </rule>
 </rsc_location>
 EOF
@@ -171,16 +177,16 @@ EOF
 
 vip() {
   cat <<EOF
-<primitive id="vip-master" class="ocf" provider="heartbeat" type="IPaddr2">
-  <instance_attributes id="vip-master-ia">
-    <nvpair id="vip-master-ip" name="ip" value="$VIP"/>
-    <nvpair id="vip-master-cidr" name="cidr_netmask" value="24"/>
-    <nvpair id="vip-master-nic" name="nic" value="eth0"/>
+<primitive id="$VIP_ID" class="ocf" provider="heartbeat" type="IPaddr2">
+  <instance_attributes id="$VIP_ID-ia">
+    <nvpair id="$VIP_ID-ip" name="ip" value="$VIP"/>
+    <nvpair id="$VIP_ID-cidr" name="cidr_netmask" value="24"/>
+    <nvpair id="$VIP_ID-nic" name="nic" value="$VIP_NIC"/>
   </instance_attributes>
   <operations>
-    <op id="vip-master-start" name="start" interval="0" timeout="20s" on-fail="restart"/>
-    <op id="vip-master-monitor" name="monitor" interval="5s" timeout="20s" on-fail="restart"/>
-    <op id="vip-master-stop" name="stop" interval="0" timeout="20s" on-fail="block"/>
+    <op id="$VIP_ID-start" name="start" interval="0" timeout="20s" on-fail="restart"/>
+    <op id="$VIP_ID-monitor" name="monitor" interval="5s" timeout="20s" on-fail="restart"/>
+    <op id="$VIP_ID-stop" name="stop" interval="0" timeout="20s" on-fail="block"/>
   </operations>
 </primitive>
 EOF
@@ -190,7 +196,7 @@ case "${1:-}" in
   clone) clone ;;
   vip) vip ;;
   colocation)
-    echo '<rsc_colocation id="vip-with-promoted" score="INFINITY" rsc="vip-master" with-rsc="pgsql-clone" with-rsc-role="Promoted"/>' ;;
+    echo "<rsc_colocation id=\"${VIP_ID/#vip-master/vip}-with-promoted\" score=\"INFINITY\" rsc=\"$VIP_ID\" with-rsc=\"pgsql-clone\" with-rsc-role=\"Promoted\"/>" ;;
   order-promote)
     echo '<rsc_order id="promote-then-vip" kind="Optional" first="pgsql-clone" first-action="promote" then="vip-master" then-action="start" symmetrical="false"/>' ;;
   order-demote)
