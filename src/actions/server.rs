@@ -52,12 +52,15 @@ fn prepare_dirs<W: World>(w: &mut W, agent: &Agent) -> Result<()> {
             )));
         }
     }
-    let stats = {
+    // a server of 15 or later does not know the setting (and refuses to start with it):
+    // nothing to make for it; an unreadable PG_VERSION counts as an older server
+    let has_stats = agent.version.is_none_or(|v| v.has_stats_temp_directory());
+    let stats = has_stats.then(|| {
         let read = |p: &Path| w.read_file(p);
         let list = |d: &Path| w.list_dir(d);
         conftree::setting(&cfg.config, "stats_temp_directory", &read, &list)
-    };
-    if let Some(stats) = stats {
+    });
+    if let Some(stats) = stats.flatten() {
         let p = PathBuf::from(&stats);
         let p = if p.is_absolute() {
             p

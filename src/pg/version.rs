@@ -65,6 +65,11 @@ impl PgVersion {
     pub fn has_exclusive_backup(self) -> bool {
         self < PgVersion::new(15, 0)
     }
+
+    /// PostgreSQL 15 removed stats_temp_directory (statistics live in shared memory).
+    pub fn has_stats_temp_directory(self) -> bool {
+        self < PgVersion::new(15, 0)
+    }
 }
 
 impl fmt::Display for PgVersion {
@@ -91,6 +96,8 @@ mod tests {
         assert!(PgVersion::new(12, 0).uses_standby_signal());
         assert!(!PgVersion::new(11, 0).uses_standby_signal());
         assert!(!PgVersion::new(15, 0).has_exclusive_backup());
+        assert!(PgVersion::new(14, 0).has_stats_temp_directory());
+        assert!(!PgVersion::new(15, 0).has_stats_temp_directory());
         assert_eq!(PgVersion::new(9, 4).to_string(), "9.4");
         assert_eq!(PgVersion::new(16, 0).to_string(), "16");
     }

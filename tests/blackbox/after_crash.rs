@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::common::{PgCluster, PGBIN};
+use crate::common::{pgbin, PgCluster};
 
 /// The state letter of `pid` in /proc (`Z` for a zombie), `None` when it is gone.
 fn state(pid: i32) -> Option<char> {
@@ -68,7 +68,7 @@ fn start_under_a_parent_that_never_waits(c: &PgCluster) -> (Child, i32) {
     let child = Command::new("runuser")
         .args(["-u", "postgres", "--", "sh", "-c"])
         .arg(r#""$0" -D "$1" -p "$2" >>"$3" 2>&1 & exec sleep 300"#)
-        .arg(Path::new(PGBIN).join("postgres"))
+        .arg(Path::new(&pgbin()).join("postgres"))
         .arg(&c.data)
         .arg(c.port.to_string())
         .arg(c.dir.join("postgres.log"))

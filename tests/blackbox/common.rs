@@ -1,4 +1,5 @@
-//! Shared helpers for the black-box tests: real PostgreSQL 15 clusters made with initdb in
+//! Shared helpers for the black-box tests: real PostgreSQL clusters (Debian's 15 unless
+//! `PGSQL_TEST_PGBIN` names another major's binaries, docs/support.md) made with initdb in
 //! temp directories (socket-only, so every test has its own port), and a runner for the
 //! built `pgsql` binary that prints the whole call when an expectation fails.
 
@@ -8,8 +9,42 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
-pub const PGBIN: &str = "/usr/lib/postgresql/15/bin";
+/// The server programs (initdb, pg_ctl, postgres) unless `PGSQL_TEST_PGBIN` names others.
+pub const DEFAULT_PGBIN: &str = "/usr/lib/postgresql/15/bin";
 pub const ROOT: &str = "/tmp/pgsql-ra-tests";
+
+/// The directory of the server programs the tests run: `PGSQL_TEST_PGBIN` (another
+/// major, tests/versions.sh), else [`DEFAULT_PGBIN`].
+pub fn pgbin() -> String {
+    std::env::var("PGSQL_TEST_PGBIN")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| DEFAULT_PGBIN.to_string())
+}
+
+/// The directory of the client programs (psql, pg_basebackup): `PGSQL_TEST_CLIENTBIN`, for
+/// server binaries that come without them (psql and pg_basebackup work with servers of
+/// their own or an older major), else [`pgbin`].
+pub fn clientbin() -> String {
+    std::env::var("PGSQL_TEST_CLIENTBIN")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(pgbin)
+}
+
+/// The major version of [`pgbin`]'s server (`postgres --version`), asked once.
+pub fn pg_major() -> u32 {
+    static MAJOR: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *MAJOR.get_or_init(|| {
+        let out = sh(Command::new(Path::new(&pgbin()).join("postgres")).arg("--version"));
+        // "postgres (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)"
+        out.split_whitespace()
+            .nth(2)
+            .and_then(|v| v.split('.').next())
+            .and_then(|m| m.parse().ok())
+            .unwrap_or_else(|| panic!("cannot read the major from {out:?}"))
+    })
+}
 
 pub fn bin() -> String {
     // PGSQL_AGENT_BIN runs the tests against another build (e.g. to show that a
@@ -23,9 +58,16 @@ pub fn require_root() {
         nix_is_root(),
         "the black-box tests need root (they run PostgreSQL as user postgres); CI runs them as root"
     );
+    let (server, client) = (pgbin(), clientbin());
     assert!(
-        Path::new(PGBIN).join("initdb").exists(),
-        "PostgreSQL 15 is missing: apt-get install postgresql-15 (packaging/deps.sh does it)"
+        Path::new(&server).join("initdb").exists(),
+        "{server}/initdb is missing: apt-get install postgresql-15 (packaging/deps.sh does it), \
+         or for PGSQL_TEST_PGBIN of another major tests/versions/fetch.sh"
+    );
+    assert!(
+        Path::new(&client).join("psql").exists(),
+        "{client}/psql is missing: point PGSQL_TEST_CLIENTBIN at a directory with psql and \
+         pg_basebackup (tests/versions/fetch.sh fetches one)"
     );
 }
 
@@ -133,7 +175,7 @@ fn run_with(action: &str, env: &[(String, String)], raw: Option<(&str, &[u8])>) 
 
 static NEXT_PORT: AtomicU16 = AtomicU16::new(0);
 
-/// A PostgreSQL 15 cluster of its own: initdb'd in a temp dir owned by postgres, listening
+/// A PostgreSQL cluster of its own: initdb'd in a temp dir owned by postgres, listening
 /// only on a unix socket in that dir, with the agent parameters that manage it.
 pub struct PgCluster {
     pub dir: PathBuf,
@@ -168,12 +210,19 @@ impl PgCluster {
         sh(Command::new("chmod").arg("755").arg(ROOT));
         sh(Command::new("chown").arg("postgres:postgres").arg(&dir));
         let data = dir.join("data");
+        // --no-instructions exists since PostgreSQL 14
+        let quiet: &[&str] = if pg_major() >= 14 {
+            &["--no-instructions"]
+        } else {
+            &[]
+        };
         sh(Command::new("runuser")
             .args(["-u", "postgres", "--"])
-            .arg(Path::new(PGBIN).join("initdb"))
+            .arg(Path::new(&pgbin()).join("initdb"))
             .arg("-D")
             .arg(&data)
-            .args(["-U", "postgres", "--no-sync", "--no-instructions"])
+            .args(["-U", "postgres", "--no-sync"])
+            .args(quiet)
             .args(args));
         // socket-only: the port just names the socket file in our own directory
         let port = 50_000
@@ -192,8 +241,8 @@ impl PgCluster {
         .unwrap();
         let mut params = BTreeMap::new();
         for (k, v) in [
-            ("pgctl", format!("{PGBIN}/pg_ctl")),
-            ("psql", format!("{PGBIN}/psql")),
+            ("pgctl", format!("{}/pg_ctl", pgbin())),
+            ("psql", format!("{}/psql", clientbin())),
             ("pgdata", data.display().to_string()),
             ("pgport", port.to_string()),
             ("socketdir", dir.display().to_string()),
@@ -272,7 +321,7 @@ impl PgCluster {
     pub fn psql(&self, sql: &str) -> Result<String, String> {
         let out = Command::new("runuser")
             .args(["-u", "postgres", "--"])
-            .arg(Path::new(PGBIN).join("psql"))
+            .arg(Path::new(&clientbin()).join("psql"))
             .arg("-h")
             .arg(&self.dir)
             .args([

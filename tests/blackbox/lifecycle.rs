@@ -209,7 +209,7 @@ fn slave_follows_a_primary_with_generated_recovery_config() {
     common::sh(
         std::process::Command::new("runuser")
             .args(["-u", "postgres", "--"])
-            .arg(format!("{}/pg_basebackup", common::PGBIN))
+            .arg(format!("{}/pg_basebackup", common::clientbin()))
             .arg("-h")
             .arg(&primary.dir)
             .args(["-p", &primary.port.to_string(), "-U", "postgres", "-D"])

@@ -1,7 +1,8 @@
 //! The black-box tests, one test binary (`cargo test --test blackbox`): the built `pgsql`
 //! binary against real PostgreSQL 15 clusters made by `common` (needs root and
-//! /usr/lib/postgresql/15/bin). One module per area; `cargo test --test blackbox lifecycle::`
-//! runs one of them.
+//! /usr/lib/postgresql/15/bin; `PGSQL_TEST_PGBIN` and `PGSQL_TEST_CLIENTBIN` point them at
+//! another major's binaries). One module per area; `cargo test --test blackbox lifecycle::`
+//! runs one of them, `versions::` the selection tests/versions.sh runs on every major.
 
 mod common;
 
@@ -22,3 +23,4 @@ mod promote_guard;
 mod running_invalid;
 mod symlinks;
 mod tolerant;
+mod versions;

@@ -30,7 +30,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::{run_agent, sh, snapshot, PgCluster, PGBIN};
+use crate::common::{clientbin, pgbin, run_agent, sh, snapshot, PgCluster};
 use pgsql::params::{Kind, PARAMS};
 
 /// The five hostile values aimed at `marker`, with a short label.
@@ -504,14 +504,17 @@ fn every_string_parameter_is_covered() {
 #[test]
 fn binaries_and_users() {
     let mut g = Group::new("mb");
-    for (param, bin) in [("pgctl", "pg_ctl"), ("psql", "psql")] {
+    for (param, bin) in [
+        ("pgctl", pgbin() + "/pg_ctl"),
+        ("psql", clientbin() + "/psql"),
+    ] {
         for case in g.case(param, REFUSE) {
             g.run(case); // relative path
         }
         for mut case in g.case(param, WORK_OR_REFUSE) {
             let (path, top) = g.abs(&case.value);
             mkdirs(path.parent().unwrap());
-            std::os::unix::fs::symlink(Path::new(PGBIN).join(bin), &path).unwrap();
+            std::os::unix::fs::symlink(&bin, &path).unwrap();
             case.value = path.display().to_string();
             case.checks.push(Check::Monitor);
             g.run(case);

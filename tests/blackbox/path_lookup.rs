@@ -2,11 +2,11 @@
 //! agent's PATH, as the reference agent does, so a CIB written for it keeps working; a
 //! name PATH does not have is "not installed" (5) naming the parameter.
 
-use crate::common::{PgCluster, PGBIN};
+use crate::common::{clientbin, pgbin, PgCluster};
 
-/// The agent's PATH with PostgreSQL's bin directory in it, as Pacemaker might pass it.
+/// The agent's PATH with PostgreSQL's bin directories in it, as Pacemaker might pass it.
 fn pg_path() -> String {
-    format!("/usr/sbin:/usr/bin:{PGBIN}:/sbin:/bin")
+    format!("/usr/sbin:/usr/bin:{}:{}:/sbin:/bin", pgbin(), clientbin())
 }
 
 #[test]

@@ -30,7 +30,7 @@ fn promote_refuses_while_the_receiver_streams_from_a_live_primary() {
     common::sh(
         std::process::Command::new("runuser")
             .args(["-u", "postgres", "--"])
-            .arg(format!("{}/pg_basebackup", common::PGBIN))
+            .arg(format!("{}/pg_basebackup", common::clientbin()))
             .arg("-h")
             .arg(&primary.dir)
             .args(["-p", &port.to_string(), "-U", "postgres", "-D"])
