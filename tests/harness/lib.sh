@@ -4,12 +4,18 @@
 #
 #   H         state directory: $HARNESS_DIR, default /tmp/pgsql-ra-harness
 #   HD        this directory (tests/harness)
-#   PGBIN     PostgreSQL 15 binaries
+#   PGBIN     PostgreSQL server binaries (initdb, pg_ctl, postgres): Debian's 15 by default,
+#             another major's from tests/versions/fetch.sh (tests/versions.sh)
+#   PGCLIENT  client programs (psql, pg_basebackup): default $PGBIN; a newer major's serve
+#             older servers (tests/versions/fetch.sh: PostgreSQL 18's)
 # shellcheck disable=SC2034  # HD is for the scripts that source this file
 HD=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 H=${HARNESS_DIR:-/tmp/pgsql-ra-harness}
 mkdir -p "$H"; chmod 755 "$H"
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PGCLIENT=${PGCLIENT:-$PGBIN}
+# pg_major : the major version of $PGBIN's server (15 for "postgres (PostgreSQL) 15.14 ...")
+pg_major() { "$PGBIN/postgres" --version | awk '{split($3, v, "."); print v[1]}'; }
 export PATH="$PATH:/usr/sbin:/sbin:$HOME/.cargo/bin"
 
 log() { echo "[$(date +%T.%3N)] $*"; }

@@ -12,9 +12,9 @@
 # --- node commands ------------------------------------------------------------------------
 pgx() { local i=$1; shift; (cd / && nx "$i" runuser -u postgres -- "$@"); }
 # sqln I SQL : one statement on node I's local server (socket), as postgres
-sqln() { pgx "$1" timeout 10 "$PGBIN/psql" -X -qAt -d postgres -v ON_ERROR_STOP=1 -c "$2"; }
+sqln() { pgx "$1" timeout 10 "$PGCLIENT/psql" -X -qAt -d postgres -v ON_ERROR_STOP=1 -c "$2"; }
 # sqlv SQL : one statement through the VIP from the client namespace
-sqlv() { (cd / && PGCONNECT_TIMEOUT=2 ncl timeout 10 "$PGBIN/psql" -X -qAt -h "$VIP" -U postgres -d postgres -v ON_ERROR_STOP=1 -c "$1"); }
+sqlv() { (cd / && PGCONNECT_TIMEOUT=2 ncl timeout 10 "$PGCLIENT/psql" -X -qAt -h "$VIP" -U postgres -d postgres -v ON_ERROR_STOP=1 -c "$1"); }
 live() { local i; for i in $(seq 1 "$N"); do nx "$i" crm_mon -1 >/dev/null 2>&1 && { echo "$i"; return 0; }; done; return 1; }
 cx() { local l; l=$(live) || return 1; nx "$l" "$@"; }     # cluster tool on a live node
 mon() { cx crm_mon "$@"; }
@@ -70,9 +70,10 @@ show() { mon -1 -fA 2>&1 | sed -n '/Node List/,$p'; }
 
 # --- PostgreSQL data directories (before the resources exist, as the PG-REX manual does) ----
 # prepare_data : initdb on node1 with the replication settings, table t, pg_basebackup to
-# node2..nodeN; every server stopped again
+# node2..nodeN; every server stopped again (PGBIN's major decides how WAL is kept)
 prepare_data() {
-  local i
+  local i keep=wal_keep_size=512MB
+  [ "$(pg_major)" -ge 13 ] || keep=wal_keep_segments=32   # wal_keep_size is 13's
   for i in $(seq 1 "$N"); do rm -rf "$H/n$i/pgsql/data" "$H/n$i/pgsql/tmp"; done
   pgx 1 "$PGBIN/initdb" -D /var/lib/pgsql/data -A trust -U postgres --no-sync > "$H/n1/log/postgresql/initdb.log" 2>&1 || return 1
   cat >> "$H/n1/pgsql/data/postgresql.conf" <<EOF
@@ -82,7 +83,7 @@ listen_addresses = '*'
 wal_level = replica
 max_wal_senders = 10
 max_replication_slots = 10
-wal_keep_size = 512MB
+${keep%%=*} = ${keep#*=}
 hot_standby = on
 hot_standby_feedback = on
 wal_receiver_status_interval = 2s
@@ -105,7 +106,7 @@ EOF
   sqln 1 "create table t(id bigint primary key, note text, ts timestamptz default now()); insert into t(id, note) values (1, 'created on node1')" || return 1
   if [ -n "${PREPARE_SQL:-}" ]; then sqln 1 "$PREPARE_SQL" || return 1; fi
   for i in $(seq 2 "$N"); do
-    pgx "$i" "$PGBIN/pg_basebackup" -h "$NET.1" -U postgres -D /var/lib/pgsql/data -X stream -c fast || return 1
+    pgx "$i" "$PGCLIENT/pg_basebackup" -h "$NET.1" -U postgres -D /var/lib/pgsql/data -X stream -c fast || return 1
     run_data_hook "$i"
   done
   pgx 1 "$PGBIN/pg_ctl" -D /var/lib/pgsql/data -w -m fast stop >/dev/null
@@ -133,7 +134,7 @@ rebuild_node() {
   fi
   if postmaster_alive "$i"; then REB_ERR="a postmaster still runs on node$i"; return 1; fi
   rm -rf "$H/n$i/pgsql/data"
-  if ! pgx "$i" "$PGBIN/pg_basebackup" -h "$VIP" -U postgres -D /var/lib/pgsql/data -X stream -c fast \
+  if ! pgx "$i" "$PGCLIENT/pg_basebackup" -h "$VIP" -U postgres -D /var/lib/pgsql/data -X stream -c fast \
        > "$H/basebackup-node$i.out" 2>&1; then
     sed 's/^/# /' "$H/basebackup-node$i.out"; REB_ERR="pg_basebackup from the primary (node$REB_P) failed"; return 1
   fi
@@ -151,7 +152,7 @@ rebuild_node() {
 create_resources() {
   local c
   cx cibadmin -C -o resources -X "$(VIP=$VIP "$XMLGEN" vip)" || return 1
-  cx cibadmin -C -o resources -X "$(NODE_LIST=$NODES VIP=$VIP PROVIDER=${PROVIDER:-pgsqlrs} TYPE=${TYPE:-pgsql} FENCING=${FENCING:-0} "$XMLGEN" clone)" || return 1
+  cx cibadmin -C -o resources -X "$(NODE_LIST=$NODES VIP=$VIP PROVIDER=${PROVIDER:-pgsqlrs} TYPE=${TYPE:-pgsql} FENCING=${FENCING:-0} PGBIN=$PGBIN PGCLIENT=$PGCLIENT "$XMLGEN" clone)" || return 1
   for c in colocation order-promote order-demote; do cx cibadmin -C -o constraints -X "$("$XMLGEN" $c)" || return 1; done
 }
 # create_fencing : (FENCING=1, after `cluster2.sh fencing`) PG-REX's STONITH layout: one
@@ -236,7 +237,7 @@ WREC=; WD=
 writer_start() {  # writer_start TAG FIRST_ID
   WD=$H/writer-$1; rm -rf "$WD"; mkdir -p "$WD"
   setsid ip netns exec "$CLIENT_NETNS" /usr/bin/python3 "$HD/vipwriter.py" "$WD" "$VIP" "$2" \
-    "$PGBIN/psql" > "$WD/out" 2>&1 < /dev/null &
+    "$PGCLIENT/psql" > "$WD/out" 2>&1 < /dev/null &
   WREC=$(pid_record $!)
 }
 # process_gone PID STARTTIME : the recorded process has exited (or is a zombie)

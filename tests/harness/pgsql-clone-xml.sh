@@ -17,7 +17,8 @@
 #   PGLOG      /var/log/postgresql/pgsql.log
 #   PROVIDER   pgsqlrs            TYPE pgsql   (ocf:$PROVIDER:$TYPE; TYPE=pgsqlms: PAF's
 #                                              parameters, same meta attributes and operations)
-#   PGBIN      /usr/lib/postgresql/15/bin
+#   PGBIN      /usr/lib/postgresql/15/bin   (pg_ctl; PAF's bindir)
+#   PGCLIENT   $PGBIN                       (psql, when PGBIN has none)
 #   EXTRA_PARAMS  more instance attributes of our agent, one "name=value" per line
 #   VIP_ID VIP_NIC  the vip element's id (vip-master) and interface (eth0); colocation
 #              names it (id vip-with-promoted for vip-master, else <VIP_ID>-with-promoted)
@@ -44,6 +45,7 @@ TYPE=${TYPE:-pgsql}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 VIP_ID=${VIP_ID:-vip-master}; VIP_NIC=${VIP_NIC:-eth0}
 PING_ID=${PING_ID:-ping}; PING_ATTR=${PING_ATTR:-ping-status}
+PGCLIENT=${PGCLIENT:-$PGBIN}
 if [ "${FENCING:-0}" = 1 ]; then ON_FAIL_STOP=fence; ON_FAIL_DEMOTE=fence; else ON_FAIL_STOP=block; ON_FAIL_DEMOTE=stop; fi
 
 # instance attributes: ours and the shell agent share the parameters; PAF (TYPE=pgsqlms)
@@ -63,7 +65,7 @@ EOF
   cat <<EOF
     <instance_attributes id="pgsql-ia">
       <nvpair id="pgsql-pgctl" name="pgctl" value="$PGBIN/pg_ctl"/>
-      <nvpair id="pgsql-psql" name="psql" value="$PGBIN/psql"/>
+      <nvpair id="pgsql-psql" name="psql" value="$PGCLIENT/psql"/>
       <nvpair id="pgsql-pgdata" name="pgdata" value="$PGDATA"/>
       <nvpair id="pgsql-tmpdir" name="tmpdir" value="$TMPDIR_RA"/>
       <nvpair id="pgsql-logfile" name="logfile" value="$PGLOG"/>

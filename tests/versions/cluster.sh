@@ -1,0 +1,139 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR disable=SC2317  # functions run through check / wait_for / trap
+# The 2-node cluster part of the version matrix (docs/support.md): OUR agent as PG-REX's
+# promotable clone (rep_mode=sync, default parameters) on a fresh tests/harness/cluster2.sh
+# cluster, with the PostgreSQL server of one major (PGBIN, from tests/versions/fetch.sh)
+# and the client programs of PGCLIENT (psql, pg_basebackup of PostgreSQL 18, which back up
+# servers of their own or an older major). Modelled on tests/pacemaker2.sh scenarios a, b:
+#   a. bring-up: initdb on node1, pg_basebackup to node2, resources created -> PRI and
+#      HS:sync, the recovery configuration in this major's form on the standby
+#   b. kill -9 of the primary's postmaster while a client commits through the VIP: the
+#      sync standby is promoted, no acknowledged commit is lost (the client's ledger),
+#      PGSQL.lock keeps the old primary out, rejoin (pg_basebackup, rm lock, cleanup) ->
+#      HS:sync, a commit through the VIP
+#   f. teardown
+#
+# usage: PGBIN=<major>/bin PGCLIENT=<client bin> tests/versions/cluster.sh   (as root)
+# Env:   BUILD=0 (skip cargo build + install; tests/versions.sh builds once)  KEEP=1
+# Out:   TAP lines, last line "versions-cluster-<major>: P passed, F failed"; exit 1 on a
+#        failed check. Uses the harness's state directory, subnet and namespaces: never
+#        next to tests/pacemaker2.sh or tests/faults.sh.
+set -u
+V=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+T=$(cd "$V/.." && pwd)
+# shellcheck disable=SC2034  # ROOT is read by tap.sh's build_agent and install_agent
+ROOT=$(cd "$T/.." && pwd)
+[ -n "${PGBIN:-}" ] || { echo "usage: PGBIN=<bin directory of one major> PGCLIENT=<client bin> $0" >&2; exit 2; }
+# shellcheck source=../harness/lib.sh
+. "$T/harness/lib.sh"
+# shellcheck source=../harness/pgclone.sh
+. "$T/harness/pgclone.sh"
+M=$(pg_major)
+N=2
+TAP_LAYER=versions-cluster-$M
+CRM_VIA=cx
+# shellcheck source=../lib/tap.sh
+. "$T/lib/tap.sh"
+PROVIDER=${PROVIDER:-pgsqlrs}
+CLUSTER=$T/harness/cluster2.sh
+# shellcheck disable=SC2034  # XMLGEN is read by pgclone.sh's create_resources
+XMLGEN=$T/harness/pgsql-clone-xml.sh
+VIP=$NET.100
+NODES="node1 node2"
+LOCK=/var/lib/pgsql/tmp/PGSQL.lock
+REASON="My data may be inconsistent. You have to remove $LOCK file to force start."
+export WAIT_STEP=0.2
+
+need_root versions/cluster.sh
+tee_output "$H/$TAP_LAYER.log"
+step() { echo; echo "# ===== $* ====="; }
+
+TORN_DOWN=0
+teardown() {
+  [ $TORN_DOWN = 1 ] && return 0
+  TORN_DOWN=1
+  writer_stop
+  if [ "${KEEP:-0}" = 1 ]; then say "KEEP=1: cluster left running (stop: $CLUSTER down)"; return 0; fi
+  if live >/dev/null && cx cibadmin -Q -o resources 2>/dev/null | grep -q 'id="pgsql-clone"'; then
+    remove_resources
+  fi
+  "$CLUSTER" down
+}
+trap 'teardown > "$H/teardown.out" 2>&1; sed "s/^/# /" "$H/teardown.out"' EXIT
+trap 'exit 130' INT TERM
+tap_before_finish() { teardown > "$H/teardown.out" 2>&1; sed 's/^/# /' "$H/teardown.out"; trap - EXIT; }
+tap_on_bail() { show | sed 's/^/# /'; }
+
+# ======================================================================================
+step "0. PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') ($PGBIN), clients $("$PGCLIENT/psql" --version | awk '{print $3}') ($PGCLIENT); build, install, fresh cluster"
+"$CLUSTER" down 2>&1 | sed 's/^/# /'
+if [ "${BUILD:-1}" != 0 ]; then
+  build_agent 1
+  check "agent installed (packaging/install.sh)" install_agent || bail "no agent"
+fi
+"$CLUSTER" up "$N" > "$H/cluster-up.out" 2>&1 || { sed 's/^/# /' "$H/cluster-up.out"; bail "cluster did not come up"; }
+ok "cluster of $N nodes online ($NODES)"
+check "PostgreSQL $M: initdb on node1, replication settings, pg_basebackup to node2" prepare_data || bail "prepare failed"
+
+# ======================================================================================
+step "a. bring-up"
+check "resources created: vip-master, pgsql-clone (ocf:$PROVIDER:pgsql, sync), colocation + orders" create_resources || bail "cibadmin failed"
+primary_pri() { local p; p=$(promoted_node) && [ -n "$p" ] && [ "$(pstat "$p")" = PRI ]; }
+check "a primary is promoted with pgsql-status PRI" wait_for 120 primary_pri || bail "nothing promoted"
+P=$(promoted_node)
+check "standby ready: $(states_line)" wait_for 120 standbys_ok "$P"
+S=$(sync_standby)
+check "VIP $VIP on node$P" wait_for 30 vip_on "$P"
+check "primary node$P: 1000/LATEST/PRI" score_dstat_pstat_is "$P" "1000/LATEST/PRI"
+sync_normal() { [ -n "$S" ] && score_dstat_pstat_is "$S" "100/STREAMING|SYNC/HS:sync"; }
+check "sync standby node${S:-?}: 100/STREAMING|SYNC/HS:sync" sync_normal
+recovery_form() {  # the standby's recovery configuration in this major's form (docs/contract.md §6)
+  local d=$H/n$S/pgsql/data
+  if [ "$M" -ge 12 ]; then
+    test -f "$d/standby.signal" && ! test -e "$d/recovery.conf" && test -f "$H/n$S/pgsql/tmp/recovery.conf"
+  else
+    grep -qx "standby_mode = 'on'" "$d/recovery.conf" && ! test -e "$d/standby.signal"
+  fi
+}
+check "node$S: recovery configuration of PostgreSQL $M on disk" recovery_form
+streams_sync() { sqln "$P" "select application_name, state, sync_state from pg_stat_replication" | grep -qx "node$S|streaming|sync"; }
+check "pg_stat_replication on node$P: node$S streaming sync" streams_sync
+check "synchronous commit through the VIP" insert_via_vip 2 "via VIP"
+mon -fA -1 2>&1 | sed -n '/Node List/,$p' | sed 's/^/#   /'
+
+# ======================================================================================
+step "b. kill -9 of the primary's postmaster while the client commits via the VIP"
+writer_start kill 1000000
+wait_for 30 acks_at_least 20 || say "client: only $(writer_acks) commits acknowledged before the kill"
+PM=$(head -1 "$H/n$P/pgsql/data/postmaster.pid")
+TK=$(nx "$P" sh -c "date +%s.%N; kill -9 $PM")
+if watch_failover "$P" "$TK"; then
+  ok "failover: node$NEWP Promoted after $T_PROMO s, PRI after $T_PRI s, first commit via VIP after $T_WRITE s"
+else
+  nok "failover after kill -9 (promoted '$NEWP' after $T_PROMO, PRI $T_PRI, VIP $T_VIPUP, write $T_WRITE)"
+fi
+check "the sync standby node$S was promoted" sync_standby_promoted
+sleep 2; writer_stop
+[ -n "$NEWP" ] || bail "no new primary"
+read -r att ack fnd tmo err <<< "$(writer_verify "$NEWP")"
+check "zero loss: all $ack acknowledged commits are on node$NEWP (attempted $att, found $fnd, unknown $tmo, failed $err)" no_ack_lost
+settle 60s
+check "old primary node$P keeps $LOCK" test -f "$H/n$P/pgsql/tmp/PGSQL.lock"
+cx crm_resource --cleanup -r pgsql-clone -N "node$P" >/dev/null 2>&1
+wait_for 60 start_failed_on "$P"
+refused_for_lock() { [ "$(failed_start_reason "$P")" = "$REASON" ]; }
+check "start on node$P refused with: $REASON" refused_for_lock
+check "PostgreSQL was not started on node$P" no_postmaster_on "$P"
+rejoined() { pstat "$1" | grep -qx "HS:sync" && standbys_ok "$REB_P"; }
+if rebuild_node "$P"; then
+  check "rejoin: node$P is HS:sync again (pg_basebackup $("$PGCLIENT/pg_basebackup" --version | awk '{print $3}') from a $M primary)" wait_for 120 rejoined "$P"
+else
+  nok "rejoin node$P: $REB_ERR"
+fi
+check "synchronous commit via the VIP after the rejoin" insert_via_vip 3 "after rejoin"
+
+# ======================================================================================
+step "f. teardown"
+check "resources stopped, constraints then resources deleted" remove_resources
+check "no PostgreSQL left running on any node" none_running
+finish
