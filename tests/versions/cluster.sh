@@ -81,7 +81,8 @@ check "resources created: vip-master, pgsql-clone (ocf:$PROVIDER:pgsql, sync), c
 primary_pri() { local p; p=$(promoted_node) && [ -n "$p" ] && [ "$(pstat "$p")" = PRI ]; }
 check "a primary is promoted with pgsql-status PRI" wait_for 120 primary_pri || bail "nothing promoted"
 P=$(promoted_node)
-check "standby ready: $(states_line)" wait_for 120 standbys_ok "$P"
+check "the standby is ready (HS:sync)" wait_for 120 standbys_ok "$P"
+say "states: $(states_line)"
 S=$(sync_standby)
 check "VIP $VIP on node$P" wait_for 30 vip_on "$P"
 check "primary node$P: 1000/LATEST/PRI" score_dstat_pstat_is "$P" "1000/LATEST/PRI"
