@@ -153,7 +153,8 @@ pub async fn node_name<W: World>(w: &mut W, ctx: &Ctx) -> String {
         return n.clone();
     }
     let limit = crate::clock::within(Duration::from_secs(5), ctx.deadline);
-    let spec = CommandSpec::new("/usr/sbin/crm_node").arg("-n");
+    let path = crate::config::lookup::search_path(&ctx.env);
+    let spec = CommandSpec::new(crate::cluster::tool_path("crm_node", path)).arg("-n");
     if let Ok(out) = world::run_ok(w, &spec, limit).await {
         let n = out.stdout.trim();
         if !n.is_empty() {

@@ -41,11 +41,12 @@ pub async fn publish<W: World>(w: &mut W, agent: &Agent, value: Option<&str>) {
     if !agent.cfg.check_wal_receiver {
         return;
     }
-    let crm = Crm {
-        rsc: agent.ctx.instance.resource.clone(),
-        deadline: crate::clock::within(BUDGET, agent.ctx.deadline),
-        forever_timeout: agent.cfg.crm_attr_timeout,
-    };
+    let crm = Crm::new(
+        &agent.ctx.instance.resource,
+        crate::clock::within(BUDGET, agent.ctx.deadline),
+        agent.cfg.crm_attr_timeout,
+        &agent.ctx.env,
+    );
     if value == Some("ERROR") {
         tracing::warn!("the WAL receiver is not running");
     }

@@ -2,7 +2,8 @@
 //! attribute writes through `crm_attribute` with the lifetimes PG-REX tools expect
 //! (data-status `forever`, so its nvpair id is `nodes-<nodeid>-<rsc>-data-status`; the
 //! others `reboot`), the self-ban of pre-promote and `attrd_updater` for receiver-status.
-//! Failed tool calls are retried, but only within the action's deadline.
+//! Failed tool calls are retried, but only within the action's deadline. The tools are
+//! looked up in the agent's PATH, as the reference agent's shell finds them (§8).
 
 pub mod snapshot;
 
@@ -16,6 +17,13 @@ use crate::replication::{AttrChange, ClusterView};
 use crate::world::{self, World};
 
 const SBIN: &str = "/usr/sbin";
+
+/// Where cluster tool `name` is: the first executable in `search_path` (the agent's PATH,
+/// `config::lookup::search_path`), else `/usr/sbin/<name>` (so a failure names a path).
+pub fn tool_path(name: &str, search_path: &str) -> std::path::PathBuf {
+    crate::config::lookup::which(name, search_path)
+        .unwrap_or_else(|| std::path::Path::new(SBIN).join(name))
+}
 
 /// Why a cluster tool call failed.
 #[derive(Debug, thiserror::Error)]
@@ -49,13 +57,30 @@ pub struct Crm {
     pub deadline: Instant,
     /// Time allowed for one permanent attribute write (crm_attr_timeout).
     pub forever_timeout: Duration,
-}
-
-fn tool(name: &str) -> CommandSpec {
-    CommandSpec::new(format!("{SBIN}/{name}"))
+    /// Where the tools are looked up (the agent's PATH).
+    pub search_path: String,
 }
 
 impl Crm {
+    /// The tools of resource `rsc` until `deadline`, looked up in `env`'s PATH.
+    pub fn new(
+        rsc: &str,
+        deadline: Instant,
+        forever_timeout: Duration,
+        env: &crate::ocf::Env,
+    ) -> Crm {
+        Crm {
+            rsc: rsc.to_string(),
+            deadline,
+            forever_timeout,
+            search_path: crate::config::lookup::search_path(env).to_string(),
+        }
+    }
+
+    fn tool(&self, name: &str) -> CommandSpec {
+        CommandSpec::new(tool_path(name, &self.search_path))
+    }
+
     /// Runs `spec`, retrying once a second after failures until the deadline.
     async fn run_retrying<W: World>(
         &self,
@@ -95,12 +120,12 @@ impl Crm {
 
     /// The cluster as crm_mon sees it now.
     pub async fn snapshot<W: World>(&self, w: &mut W) -> Result<ClusterView> {
-        let spec = tool("crm_mon").args(["-1", "--output-as=xml"]);
+        let spec = self.tool("crm_mon").args(["-1", "--output-as=xml"]);
         let xml = self.run_retrying(w, &spec, Duration::from_secs(10)).await?;
         let mut view = snapshot::parse(&xml, &self.rsc).map_err(ClusterError::from)?;
         if view.nodes.values().any(|n| !n.online) {
             // one more read, only while a node is down: its permanent attributes
-            let spec = tool("cibadmin").args(["--query", "--scope=nodes"]);
+            let spec = self.tool("cibadmin").args(["--query", "--scope=nodes"]);
             let nodes = self.run_retrying(w, &spec, Duration::from_secs(10)).await?;
             snapshot::merge_offline_node_attributes(&mut view, &nodes)
                 .map_err(ClusterError::from)?;
@@ -113,7 +138,7 @@ impl Crm {
             AttrChange::Set { node, attr, .. } | AttrChange::Delete { node, attr } => (node, attr),
         };
         let lifetime = if attr.forever() { "forever" } else { "reboot" };
-        let spec = tool("crm_attribute").args([
+        let spec = self.tool("crm_attribute").args([
             format!("--lifetime={lifetime}"),
             format!("--node={node}"),
             format!("--name={}", attr.name(&self.rsc)),
@@ -140,7 +165,7 @@ impl Crm {
 
     /// `crm_resource --ban` of `instance` from `node` (pre-promote protection).
     pub async fn ban<W: World>(&self, w: &mut W, instance: &str, node: &str) -> Result<()> {
-        let spec = tool("crm_resource").args([
+        let spec = self.tool("crm_resource").args([
             "--ban".to_string(),
             format!("--resource={instance}"),
             format!("--node={node}"),
@@ -155,8 +180,12 @@ impl Crm {
     pub async fn receiver_status<W: World>(&self, w: &mut W, value: Option<&str>) -> Result<()> {
         let name = format!("--name={}-receiver-status", self.rsc);
         let spec = match value {
-            Some(v) => tool("attrd_updater").args([name, format!("--update={v}")]),
-            None => tool("attrd_updater").args([name, "--delete".to_string()]),
+            Some(v) => self
+                .tool("attrd_updater")
+                .args([name, format!("--update={v}")]),
+            None => self
+                .tool("attrd_updater")
+                .args([name, "--delete".to_string()]),
         };
         self.run_retrying(w, &spec, Duration::from_secs(10))
             .await
@@ -171,11 +200,12 @@ mod tests {
 
     #[test]
     fn attribute_commands() {
-        let crm = Crm {
-            rsc: "pgsql".into(),
-            deadline: Instant::now(),
-            forever_timeout: Duration::from_secs(5),
-        };
+        let crm = Crm::new(
+            "pgsql",
+            Instant::now(),
+            Duration::from_secs(5),
+            &crate::ocf::Env::default(),
+        );
         let e = AttrChange::Set {
             node: "node1".into(),
             attr: Attr::Score,

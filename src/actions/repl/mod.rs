@@ -27,11 +27,12 @@ pub const DEFAULT_MONITOR_SQL: &str = "select now();";
 
 /// Records `<rsc>-status=UNKNOWN` for this node (stop with an unusable configuration).
 pub async fn mark_unknown<W: World>(w: &mut W, ctx: &Ctx) -> Result<()> {
-    let crm = crate::cluster::Crm {
-        rsc: ctx.instance.resource.clone(),
-        deadline: ctx.deadline,
-        forever_timeout: Duration::from_secs(5),
-    };
+    let crm = crate::cluster::Crm::new(
+        &ctx.instance.resource,
+        ctx.deadline,
+        Duration::from_secs(5),
+        &ctx.env,
+    );
     let me = super::node_name(w, ctx).await;
     let view = crm.snapshot(w).await?;
     let mut p = Plan::new(&me, view);

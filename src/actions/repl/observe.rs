@@ -41,11 +41,12 @@ pub enum Facts {
 
 /// The cluster tools of this action.
 pub fn crm(agent: &Agent) -> Crm {
-    Crm {
-        rsc: agent.ctx.instance.resource.clone(),
-        deadline: agent.ctx.deadline,
-        forever_timeout: agent.cfg.crm_attr_timeout,
-    }
+    Crm::new(
+        &agent.ctx.instance.resource,
+        agent.ctx.deadline,
+        agent.cfg.crm_attr_timeout,
+        &agent.ctx.env,
+    )
 }
 
 /// The facts query, one round trip.
