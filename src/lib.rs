@@ -52,8 +52,15 @@ pub fn run(action_arg: Option<&str>, env: Env, tty: bool) -> OcfStatus {
         Action::Methods => return print_stdout(&metadata::methods()),
         _ => {}
     }
-    let ctx = Ctx::new(env, action);
+    let mut ctx = Ctx::new(env, action);
+    ctx.tty = tty;
     ocf::log::init(&ctx.env, &ctx.instance, action, tty);
+    if ctx.read_only() {
+        ctx.tell(&format!(
+            "{action} run by hand (none of {} is set): it writes nothing and logs what it would write",
+            actions::PACEMAKER_VARS.join(", ")
+        ));
+    }
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -63,7 +70,7 @@ pub fn run(action_arg: Option<&str>, env: Env, tty: bool) -> OcfStatus {
     };
     match rt.block_on(dispatch(&ctx)) {
         Ok(status) => {
-            tracing::debug!("{action} returns {status}");
+            ctx.tell(&format!("{action} returns {status}"));
             status
         }
         Err(e) => report(&ctx, &e),
@@ -92,6 +99,13 @@ async fn dispatch(ctx: &Ctx) -> Result<OcfStatus> {
         Ok(c) => c,
         Err(e) => return actions::invalid::on_invalid(ctx, e, None).await,
     };
+    ctx.tell(&format!(
+        "parameters valid: rep_mode {}, pgdata {}, pgport {}, pgdba {}",
+        cfg.rep_mode_name(),
+        cfg.pgdata.display(),
+        cfg.pgport,
+        cfg.pgdba
+    ));
     if ctx.action == Action::ValidateAll && ctx.check_level < 10 {
         return Ok(OcfStatus::Success);
     }
@@ -102,6 +116,16 @@ async fn dispatch(ctx: &Ctx) -> Result<OcfStatus> {
     for w in &local.warnings {
         tracing::warn!("{w}");
     }
+    for skipped in &local.skipped {
+        ctx.tell(skipped);
+    }
+    ctx.tell(&format!(
+        "local checks passed (PostgreSQL {})",
+        local.version.map_or_else(
+            || "version unknown: no readable PG_VERSION".into(),
+            |v| v.to_string()
+        )
+    ));
     if ctx.action == Action::ValidateAll {
         return Ok(OcfStatus::Success);
     }
@@ -119,7 +143,7 @@ async fn dispatch(ctx: &Ctx) -> Result<OcfStatus> {
         Action::Start => start::start(&mut w, &agent).await,
         Action::Stop => stop::stop(&mut w, &agent).await,
         Action::Monitor => monitor::monitor(&mut w, &agent).await,
-        Action::Status => Ok(monitor::status(&w)),
+        Action::Status => Ok(monitor::status(&w, &agent)),
         // without replication there is no promoted role: OCF's answer is "not implemented"
         Action::Promote | Action::Demote => {
             tracing::error!(

@@ -87,6 +87,11 @@ pub async fn on_invalid(ctx: &Ctx, e: Error, cfg: Option<Config>) -> Result<OcfS
         (Action::Monitor | Action::Status, None) => {
             if ctx.is_probe() {
                 tracing::debug!("probe: {}", chain(&e));
+                ctx.tell(&format!(
+                    "the configuration is not usable here ({}); no live postmaster in {}: not running",
+                    chain(&e),
+                    dir.display()
+                ));
             } else {
                 tracing::error!("{} failed: {}", ctx.action, chain(&e));
                 crate::ocf::print_exit_reason(&ctx.env, &chain(&e));

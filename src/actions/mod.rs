@@ -47,7 +47,20 @@ pub struct Ctx {
     pub started: Instant,
     /// When the action must have answered: the timeout less a safety margin.
     pub deadline: Instant,
+    /// Pacemaker started this call: one of the variables it always passes is set
+    /// ([`PACEMAKER_VARS`]).
+    pub by_pacemaker: bool,
+    /// stdin is a terminal: somebody runs the agent at a shell (set by `lib::run`).
+    pub tty: bool,
 }
+
+/// Variables Pacemaker passes to every operation; with none of them set, an operator runs
+/// the agent by hand (docs/contract.md §1.5).
+pub const PACEMAKER_VARS: [&str; 3] = [
+    "OCF_RESKEY_crm_feature_set",
+    "OCF_RESKEY_CRM_meta_on_node",
+    "OCF_RESKEY_CRM_meta_on_node_uuid",
+];
 
 impl Ctx {
     /// The invocation of `action` with `env`; the deadline starts now.
@@ -59,6 +72,7 @@ impl Ctx {
             .unwrap_or(Duration::from_secs(action.default_timeout_secs()));
         let margin = (timeout / 10).clamp(Duration::from_millis(500), Duration::from_secs(2));
         let started = Instant::now();
+        let by_pacemaker = PACEMAKER_VARS.iter().any(|v| env.get(v).is_some());
         Ctx {
             check_level: env
                 .get("OCF_CHECK_LEVEL")
@@ -71,6 +85,24 @@ impl Ctx {
             timeout,
             started,
             deadline: crate::clock::after(started, timeout.saturating_sub(margin)),
+            by_pacemaker,
+            tty: false,
+        }
+    }
+
+    /// A monitor or status Pacemaker did not start: it changes nothing in the cluster and
+    /// logs the writes it would have made instead (docs/contract.md §1.5).
+    pub fn read_only(&self) -> bool {
+        !self.by_pacemaker && matches!(self.action, Action::Monitor | Action::Status)
+    }
+
+    /// Says what the action looked at and found: INFO at a terminal, DEBUG otherwise (so
+    /// the cluster's logs do not grow by a line per monitor).
+    pub fn tell(&self, text: &str) {
+        if self.tty {
+            tracing::info!("{text}");
+        } else {
+            tracing::debug!("{text}");
         }
     }
 
@@ -187,5 +219,18 @@ mod tests {
         assert!(ctx.is_probe());
         assert_eq!(ctx.check_level, 10);
         assert_eq!(ctx.deadline - ctx.started, Duration::from_millis(2500));
+        assert!(ctx.read_only(), "no Pacemaker variable: a monitor by hand");
+    }
+
+    #[test]
+    fn pacemaker_calls_and_hand_runs() {
+        for var in PACEMAKER_VARS {
+            let ctx = Ctx::new(Env::from_pairs([(var, "x")]), Action::Monitor);
+            assert!(ctx.by_pacemaker && !ctx.read_only(), "{var}");
+        }
+        let by_hand = |a| Ctx::new(Env::default(), a).read_only();
+        assert!(by_hand(Action::Monitor) && by_hand(Action::Status));
+        // other actions run by hand do their whole job
+        assert!(!by_hand(Action::Start) && !by_hand(Action::Stop) && !by_hand(Action::Promote));
     }
 }

@@ -9,13 +9,23 @@ use crate::ocf::OcfStatus;
 use crate::world::World;
 
 /// `status`: the postmaster of pgdata is alive → 0, else 7.
-pub fn status<W: World>(w: &W) -> OcfStatus {
+pub fn status<W: World>(w: &W, agent: &Agent) -> OcfStatus {
+    let pidfile = agent.cfg.pgdata.join("postmaster.pid");
     match w.postmaster() {
         Some(pid) => {
-            tracing::debug!("PostgreSQL is running (postmaster pid {pid})");
+            agent.ctx.tell(&format!(
+                "PostgreSQL is running (postmaster pid {pid} of {})",
+                pidfile.display()
+            ));
             OcfStatus::Success
         }
-        None => OcfStatus::NotRunning,
+        None => {
+            agent.ctx.tell(&format!(
+                "PostgreSQL is down: no live postmaster named in {}",
+                pidfile.display()
+            ));
+            OcfStatus::NotRunning
+        }
     }
 }
 
@@ -27,7 +37,9 @@ pub async fn monitor<W: World>(w: &mut W, agent: &Agent) -> Result<OcfStatus> {
         receiver::publish(w, agent, Some(receiver::value(seen))).await;
     }
     let Some(pid) = w.postmaster() else {
-        if agent.ctx.is_probe() {
+        if agent.ctx.tty {
+            status(w, agent);
+        } else if agent.ctx.is_probe() {
             tracing::debug!("probe: PostgreSQL is not running");
         } else {
             tracing::info!("PostgreSQL is not running");
@@ -37,6 +49,11 @@ pub async fn monitor<W: World>(w: &mut W, agent: &Agent) -> Result<OcfStatus> {
     if let Some(how) = frozen::stays_stopped(w, pid, agent.ctx.deadline).await {
         return Err(Error::failed(frozen::cannot_answer(pid, how)));
     }
+    agent.ctx.tell(&format!(
+        "postmaster pid {pid} is alive; running monitor_sql ({})",
+        agent.cfg.monitor_sql
+    ));
     server::check_sql(w, agent, agent.ctx.deadline).await?;
+    agent.ctx.tell("monitor_sql answered");
     Ok(OcfStatus::Success)
 }

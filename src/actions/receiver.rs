@@ -50,6 +50,16 @@ pub async fn publish<W: World>(w: &mut W, agent: &Agent, value: Option<&str>) {
     if value == Some("ERROR") {
         tracing::warn!("the WAL receiver is not running");
     }
+    if agent.ctx.read_only() {
+        tracing::info!(
+            "run by hand, not applied: would {}",
+            match value {
+                Some(v) => format!("set {}-receiver-status to {v}", crm.rsc),
+                None => format!("delete {}-receiver-status", crm.rsc),
+            }
+        );
+        return;
+    }
     if let Err(e) = crm.receiver_status(w, value).await {
         tracing::warn!(
             "could not publish {}-receiver-status: {}",

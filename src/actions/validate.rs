@@ -23,6 +23,8 @@ pub struct Local {
     pub version: Option<PgVersion>,
     /// Warnings an operator should see (logged by the caller).
     pub warnings: Vec<String>,
+    /// The checks a probe skipped, each with the reason (told at a terminal).
+    pub skipped: Vec<String>,
 }
 
 /// The configuration file must be a regular file pgdba can read; say what is wrong.
@@ -89,7 +91,14 @@ pub fn local_checks(cfg: &Config, probe: bool) -> Result<Local> {
         )));
     }
     let mut warnings = Vec::new();
-    if !probe {
+    let mut skipped = Vec::new();
+    if probe {
+        skipped.push(format!(
+            "probe: configuration file {} and data directory {} not checked (a probe may run where the storage is not mounted)",
+            cfg.config.display(),
+            cfg.pgdata.display()
+        ));
+    } else {
         config_file_usable(&cfg.config, &pgdba)?;
         if cfg.logfile.is_dir() {
             return Err(Error::configured(format!(
@@ -163,5 +172,6 @@ pub fn local_checks(cfg: &Config, probe: bool) -> Result<Local> {
         pgdba,
         version,
         warnings,
+        skipped,
     })
 }

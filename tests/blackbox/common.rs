@@ -148,7 +148,24 @@ pub fn run_agent_raw(action: &str, env: &[(String, String)], key: &str, value: &
     run_with(action, env, Some((key, value)))
 }
 
+/// Like [`run_agent`], with a pseudo-terminal on stdin (an operator at a shell).
+pub fn run_agent_tty(action: &str, env: &[(String, String)]) -> Outcome {
+    let pty = nix::pty::openpty(None, None).expect("openpty");
+    let out = run_cmd(action, env, None, Stdio::from(pty.slave));
+    drop(pty.master);
+    out
+}
+
 fn run_with(action: &str, env: &[(String, String)], raw: Option<(&str, &[u8])>) -> Outcome {
+    run_cmd(action, env, raw, Stdio::null())
+}
+
+fn run_cmd(
+    action: &str,
+    env: &[(String, String)],
+    raw: Option<(&str, &[u8])>,
+    stdin: Stdio,
+) -> Outcome {
     use std::os::unix::ffi::OsStrExt;
     let t0 = Instant::now();
     let mut cmd = Command::new(bin());
@@ -156,7 +173,7 @@ fn run_with(action: &str, env: &[(String, String)], raw: Option<(&str, &[u8])>) 
         .env_clear()
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
         .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null());
+        .stdin(stdin);
     let mut shown = env.to_vec();
     if let Some((key, value)) = raw {
         cmd.env(key, std::ffi::OsStr::from_bytes(value));
@@ -391,6 +408,65 @@ impl Drop for PgCluster {
         if std::env::var_os("KEEP").is_none() {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
+    }
+}
+
+/// A directory of fake, read-only cluster tools put first in PATH: `crm_mon` prints the
+/// file `crm_mon.xml` beside them, `cibadmin` prints `cibadmin-<scope>.xml` for
+/// `--scope=<scope>` (`cibadmin.xml` without one), `crm_node -n` prints `node`'s content;
+/// every tool (`crm_attribute`, `attrd_updater` and `crm_resource` too, which succeed
+/// silently) appends its argv to `calls.log`.
+pub struct FakeTools {
+    pub dir: PathBuf,
+}
+
+impl FakeTools {
+    pub fn new(dir: &Path) -> FakeTools {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::create_dir_all(dir).unwrap();
+        let d = dir.display();
+        let log = format!("echo \"$(/usr/bin/basename \"$0\") $*\" >> {d}/calls.log\n");
+        let tools = [
+            ("crm_mon", format!("/bin/cat {d}/crm_mon.xml\n")),
+            (
+                "cibadmin",
+                format!(
+                    "scope=\nfor a in \"$@\"; do case $a in --scope=*) scope=-${{a#--scope=}};; esac; done\n/bin/cat \"{d}/cibadmin$scope.xml\"\n"
+                ),
+            ),
+            ("crm_node", format!("/bin/cat {d}/node\n")),
+            ("crm_attribute", String::new()),
+            ("attrd_updater", String::new()),
+            ("crm_resource", String::new()),
+        ];
+        for (name, body) in tools {
+            let p = dir.join(name);
+            std::fs::write(&p, format!("#!/bin/sh\n{log}{body}")).unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        FakeTools {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// Writes a file the tools print.
+    pub fn put(&self, name: &str, text: &str) -> &Self {
+        std::fs::write(self.dir.join(name), text).unwrap();
+        self
+    }
+
+    /// The PATH that finds these tools first.
+    pub fn path(&self) -> String {
+        format!("{}:/usr/sbin:/usr/bin:/sbin:/bin", self.dir.display())
+    }
+
+    /// The recorded calls, one `tool args...` line each.
+    pub fn calls(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.join("calls.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
     }
 }
 

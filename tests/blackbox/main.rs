@@ -8,6 +8,7 @@ mod common;
 
 mod after_crash;
 mod bad_input;
+mod by_hand;
 mod docs;
 mod fidelity;
 mod frozen;

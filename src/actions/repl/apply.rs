@@ -26,6 +26,9 @@ pub struct Executor<'a, W: World> {
     view: ClusterView,
     /// Best-effort attribute writes failed once, or there was no snapshot: skip the rest.
     unreachable: bool,
+    /// A monitor run by hand: log each step as what it would do, apply none
+    /// (docs/contract.md §1.5).
+    dry_run: bool,
 }
 
 impl<'a, W: World> Executor<'a, W> {
@@ -44,6 +47,25 @@ impl<'a, W: World> Executor<'a, W> {
             me: me.to_string(),
             view,
             unreachable: !reachable,
+            dry_run: agent.ctx.read_only(),
+        }
+    }
+
+    /// What a step would do, as a hand-run monitor reports it instead of doing it.
+    fn would(&self, e: &Effect) -> String {
+        match e {
+            Effect::Attr(AttrChange::Set { node, attr, value }) => format!(
+                "change {} on {node}: {} -> {value}",
+                attr.name(&self.crm.rsc),
+                self.view.get(node, *attr).unwrap_or("")
+            ),
+            Effect::Attr(AttrChange::Delete { node, attr }) => {
+                format!("delete {} on {node}", attr.name(&self.crm.rsc))
+            }
+            Effect::ReceiverStatus(Some(v)) => {
+                format!("set {}-receiver-status to {v}", self.crm.rsc)
+            }
+            other => other.to_string(),
         }
     }
 
@@ -156,6 +178,18 @@ impl<'a, W: World> Executor<'a, W> {
             log(*level, text);
         }
         let best_effort = d.best_effort_cluster;
+        if self.dry_run {
+            for step in &d.steps {
+                tracing::info!(
+                    "run by hand, not applied: would {}",
+                    self.would(&step.effect)
+                );
+                if let Effect::Attr(c) = &step.effect {
+                    self.view.apply(c);
+                }
+            }
+            return outcome(d);
+        }
         for step in &d.steps {
             let Err(e) = self.effect(&step.effect, best_effort).await else {
                 continue;
@@ -175,11 +209,7 @@ impl<'a, W: World> Executor<'a, W> {
                 }
             }
         }
-        match &d.outcome {
-            Outcome::Status(s) => Ok(*s),
-            Outcome::Failed(why) => Err(Error::failed(why.clone())),
-            Outcome::Misconfigured(why) => Err(Error::configured(why.clone())),
-        }
+        outcome(d)
     }
 
     /// The view after the writes so far.
@@ -194,6 +224,14 @@ impl<'a, W: World> Executor<'a, W> {
         }
         self.w.sleep(d).await;
         true
+    }
+}
+
+fn outcome(d: &Decision) -> Result<OcfStatus> {
+    match &d.outcome {
+        Outcome::Status(s) => Ok(*s),
+        Outcome::Failed(why) => Err(Error::failed(why.clone())),
+        Outcome::Misconfigured(why) => Err(Error::configured(why.clone())),
     }
 }
 

@@ -64,7 +64,8 @@ async fn control<W: World>(
 ) -> Result<OcfStatus> {
     let mut ex = Executor::new(w, agent, &obs.me, obs.view.clone(), obs.cluster_reachable);
     let status = ex.run(d).await?;
-    if d.recontrol && ex.pause(Duration::from_secs(2)).await {
+    // a monitor run by hand wrote nothing: there is nothing to look at again
+    if d.recontrol && !agent.ctx.read_only() && ex.pause(Duration::from_secs(2)).await {
         tracing::info!("looking at the standbys again");
         let sets =
             ex.w.query(crate::pg::queries::REPLICATION_STATE, agent.ctx.deadline)
@@ -116,6 +117,7 @@ pub async fn run<W: World>(w: &mut W, agent: &Agent) -> Result<OcfStatus> {
         }
         Action::Monitor => {
             let server = observe::server(w, agent, Facts::Required).await?;
+            agent.ctx.tell(&observe::describe(&server));
             if !replication::monitor::needs_cluster(server.running()) {
                 tracing::info!("PostgreSQL is not running");
                 // no cluster tool decides "not running"; receiver-status is a best effort
@@ -127,6 +129,7 @@ pub async fn run<W: World>(w: &mut W, agent: &Agent) -> Result<OcfStatus> {
                     .await?;
             }
             let obs = observe::observe(w, agent, server, Cluster::BestEffort).await?;
+            agent.ctx.tell(&observe::describe_view(&obs));
             control(w, agent, &obs, &replication::monitor::decide(cfg, &obs)).await
         }
         Action::Notify => {
@@ -150,7 +153,7 @@ pub async fn run<W: World>(w: &mut W, agent: &Agent) -> Result<OcfStatus> {
             let d = replication::notify::decide_steps(cfg, &obs, &step);
             control(w, agent, &obs, &d).await
         }
-        Action::Status => Ok(super::monitor::status(w)),
+        Action::Status => Ok(super::monitor::status(w, agent)),
         Action::MetaData | Action::Methods | Action::ValidateAll => Ok(OcfStatus::Success),
     }
 }

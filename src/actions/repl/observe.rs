@@ -181,3 +181,69 @@ pub async fn observe<W: World>(
         version: agent.version.unwrap_or(PgVersion::new(12, 0)),
     })
 }
+
+/// One line on the local server, for an operator at a terminal.
+pub fn describe(server: &Server) -> String {
+    match server {
+        Server::Down => "PostgreSQL is down: no live postmaster".into(),
+        Server::Up { pid, facts: None } => format!("postmaster pid {pid} is alive"),
+        Server::Up {
+            pid,
+            facts: Some(f),
+        } => {
+            let at = f
+                .location
+                .map_or_else(|| "unknown".to_string(), |l| l.to_string());
+            if f.in_recovery {
+                format!(
+                    "postmaster pid {pid}: a standby at WAL {at}, WAL receiver {}",
+                    if f.receiver_streaming {
+                        "streaming"
+                    } else if f.wal_receiver {
+                        "running"
+                    } else {
+                        "not running"
+                    }
+                )
+            } else {
+                let rows: Vec<String> = f
+                    .replication
+                    .iter()
+                    .map(|r| format!("{} {}|{}", r.app, r.state, r.sync))
+                    .collect();
+                format!(
+                    "postmaster pid {pid}: the primary at WAL {at}; pg_stat_replication: {}",
+                    if rows.is_empty() {
+                        "no standby".to_string()
+                    } else {
+                        rows.join(", ")
+                    }
+                )
+            }
+        }
+    }
+}
+
+/// One line on the snapshot, for an operator at a terminal.
+pub fn describe_view(obs: &Observation) -> String {
+    if !obs.cluster_reachable {
+        return "no cluster snapshot".into();
+    }
+    let nodes: Vec<String> = obs
+        .view
+        .nodes
+        .iter()
+        .map(|(n, v)| format!("{n} {}", if v.online { "online" } else { "offline" }))
+        .collect();
+    format!(
+        "this node is {}; cluster: {}; promoted: {}; PGSQL.lock {}",
+        obs.me,
+        nodes.join(", "),
+        if obs.view.promoted.is_empty() {
+            "none".to_string()
+        } else {
+            obs.view.promoted.join(", ")
+        },
+        if obs.tmp.lock { "exists" } else { "absent" }
+    )
+}
