@@ -16,6 +16,7 @@ pub mod ocf;
 pub mod params;
 pub mod pg;
 pub mod replication;
+pub mod show;
 pub mod words;
 pub mod world;
 
@@ -74,6 +75,48 @@ pub fn run(action_arg: Option<&str>, env: Env, tty: bool) -> OcfStatus {
             status
         }
         Err(e) => report(&ctx, &e),
+    }
+}
+
+/// `pgsql show ARGS...` (docs/contract.md §10): prints the report and returns its exit
+/// status: 0 healthy, 1 degraded, 2 no primary, or (with a line on stderr saying what
+/// could not be read) a cluster that cannot be read or a usage error.
+pub fn show_main(args: &[String], env: Env) -> u8 {
+    let opts = match show::parse_args(args) {
+        Ok(o) => o,
+        Err(e) => {
+            ocf::say(&format!("pgsql show: {e}\n{}", show::USAGE));
+            return 2;
+        }
+    };
+    if opts.help {
+        return match print_stdout(&format!("{}\n", show::USAGE)) {
+            OcfStatus::Success => 0,
+            _ => 2,
+        };
+    }
+    // an operator's command: its warnings go to stderr, never to the cluster's logs
+    ocf::log::init(&env, &ocf::Instance::from_env(&env), Action::Status, true);
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            ocf::say(&format!("pgsql show: cannot start the async runtime: {e}"));
+            return 2;
+        }
+    };
+    let mut w = world::RealWorld::new(std::path::PathBuf::new(), None, None);
+    match rt.block_on(show::report(&mut w, &env, &opts)) {
+        Ok(rep) => match print_stdout(&show::render(&rep, &opts)) {
+            OcfStatus::Success => rep.verdict.code(),
+            _ => 2,
+        },
+        Err(e) => {
+            ocf::say(&format!("pgsql show: {}", error::chain(&e)));
+            2
+        }
     }
 }
 

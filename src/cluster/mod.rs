@@ -5,6 +5,7 @@
 //! Failed tool calls are retried, but only within the action's deadline. The tools are
 //! looked up in the agent's PATH, as the reference agent's shell finds them (§8).
 
+pub mod history;
 pub mod snapshot;
 
 use std::time::Duration;
@@ -120,6 +121,11 @@ impl Crm {
 
     /// The cluster as crm_mon sees it now.
     pub async fn snapshot<W: World>(&self, w: &mut W) -> Result<ClusterView> {
+        Ok(self.snapshot_with_xml(w).await?.0)
+    }
+
+    /// [`Crm::snapshot`], with crm_mon's XML (for `pgsql show`'s `history::parse`).
+    pub async fn snapshot_with_xml<W: World>(&self, w: &mut W) -> Result<(ClusterView, String)> {
         let spec = self.tool("crm_mon").args(["-1", "--output-as=xml"]);
         let xml = self.run_retrying(w, &spec, Duration::from_secs(10)).await?;
         let mut view = snapshot::parse(&xml, &self.rsc).map_err(ClusterError::from)?;
@@ -130,7 +136,13 @@ impl Crm {
             snapshot::merge_offline_node_attributes(&mut view, &nodes)
                 .map_err(ClusterError::from)?;
         }
-        Ok(view)
+        Ok((view, xml))
+    }
+
+    /// The CIB's resources section (`cibadmin --query --scope=resources`; read only).
+    pub async fn resources_xml<W: World>(&self, w: &mut W) -> Result<String> {
+        let spec = self.tool("cibadmin").args(["--query", "--scope=resources"]);
+        self.run_retrying(w, &spec, Duration::from_secs(10)).await
     }
 
     fn attribute_spec(&self, e: &AttrChange) -> CommandSpec {

@@ -12,6 +12,17 @@ pub const SYNC_STANDBY_NAMES: &str = "show synchronous_standby_names";
 /// Re-read the configuration files (rep_mode.conf).
 pub const RELOAD: &str = "select pg_reload_conf()";
 
+/// `pgsql show` on a primary (PostgreSQL 10+): each standby's replay position, its distance
+/// in bytes from the current position, and replay_lag in seconds (NULL when idle).
+pub const SHOW_STANDBY_LAG: &str = "select lower(application_name), replay_lsn::text, \
+     pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint::text, \
+     extract(epoch from replay_lag)::float8::text from pg_stat_replication";
+/// `pgsql show` on a standby (PostgreSQL 10+): bytes between the end of WAL the primary last
+/// reported to the WAL receiver and the replay position, and the seconds since the last
+/// replayed transaction.
+pub const SHOW_OWN_LAG: &str = "select pg_wal_lsn_diff(latest_end_lsn, pg_last_wal_replay_lsn())::bigint::text, \
+     extract(epoch from now() - pg_last_xact_replay_timestamp())::float8::text from pg_stat_wal_receiver";
+
 /// Quotes `s` as an SQL string literal (`'` doubled).
 pub fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))

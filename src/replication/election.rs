@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Attr, Plan, PROMOTE_ME};
+use super::{Attr, ClusterView, Plan, PROMOTE_ME};
 use crate::config::RepMode;
 
 /// How the note files change.
@@ -43,7 +43,7 @@ pub enum Verdict {
 }
 
 /// Data-status values that leave a standby eligible.
-fn eligible(mode: RepMode, data_status: Option<&str>) -> bool {
+pub fn eligible(mode: RepMode, data_status: Option<&str>) -> bool {
     match data_status {
         None | Some("") | Some("STREAMING|SYNC") | Some("LATEST") => true,
         Some("STREAMING|ASYNC") => mode == RepMode::Async,
@@ -74,22 +74,9 @@ pub fn election_round(
         );
     }
     plan.set(&me, Attr::XlogLoc, my_loc);
-    // the highest run of consecutive samples 1..=check_count on disk
-    let mut old = 0;
-    for i in 1..=check_count {
-        if notes.contains_key(&i) {
-            old = i;
-        } else {
-            break;
-        }
-    }
+    let old = latest_note(notes, check_count);
     let new = old + 1;
-    let mut content = String::new();
-    for node in node_list {
-        if let Some(loc) = plan.view.get(node, Attr::XlogLoc) {
-            content.push_str(&format!("{node} {loc}\n"));
-        }
-    }
+    let content = sample(&plan.view, node_list);
     if notes.get(&old).map(String::as_str) != Some(content.as_str()) {
         return (Verdict::Sampling, Notes::Reset { content });
     }
@@ -113,6 +100,45 @@ pub fn election_round(
     } else {
         plan.set(&me, Attr::DataStatus, "DISCONNECT");
         (Verdict::Lost, Notes::Reset { content })
+    }
+}
+
+/// The highest run of consecutive samples 1..=check_count on disk (0 when only
+/// `xlog_note.0`, or none, is there): the latest note a round compares with.
+fn latest_note(notes: &BTreeMap<u32, String>, check_count: u32) -> u32 {
+    let mut old = 0;
+    for i in 1..=check_count {
+        if notes.contains_key(&i) {
+            old = i;
+        } else {
+            break;
+        }
+    }
+    old
+}
+
+/// A round's sample: `<node> <xlog-loc>` for every node of `node_list` that has one, in
+/// node_list order (the view holds this node's fresh position by then).
+pub fn sample(view: &ClusterView, node_list: &[String]) -> String {
+    let mut content = String::new();
+    for node in node_list {
+        if let Some(loc) = view.get(node, Attr::XlogLoc) {
+            content.push_str(&format!("{node} {loc}\n"));
+        }
+    }
+    content
+}
+
+/// How many more monitors this node needs before its election decides (wins or loses),
+/// by the rule of [`election_round`], when every next round sees `sample` again: the
+/// round that equals the latest note of a full run decides; a sample that differs from it
+/// first starts the count again.
+pub fn rounds_to_decide(sample: &str, notes: &BTreeMap<u32, String>, check_count: u32) -> u32 {
+    let old = latest_note(notes, check_count);
+    if notes.get(&old).map(String::as_str) == Some(sample) {
+        check_count.saturating_sub(old).max(1)
+    } else {
+        1 + check_count.max(1)
     }
 }
 
@@ -213,6 +239,61 @@ mod tests {
                 ok,
                 "{mode:?} {data}"
             );
+        }
+    }
+
+    #[test]
+    fn rounds_to_decide_predicts_the_rounds_election_round_takes() {
+        for check_count in [0, 1, 2, 3, 5] {
+            let mut notes: BTreeMap<u32, String> = BTreeMap::new();
+            let v = view(
+                &[
+                    ("n1", true, &[]),
+                    ("n2", true, &[(Attr::XlogLoc, "0000000005000000")]),
+                ],
+                &[],
+            );
+            let mut mine = v.clone();
+            mine.apply(&crate::replication::AttrChange::Set {
+                node: "n1".into(),
+                attr: Attr::XlogLoc,
+                value: "0000000005000060".into(),
+            });
+            let content = sample(&mine, &list());
+            let mut predicted = rounds_to_decide(&content, &notes, check_count);
+            for round in 1.. {
+                let mut plan = Plan::new("n1", v.clone());
+                let (verdict, change) = election_round(
+                    &mut plan,
+                    RepMode::Sync,
+                    &list(),
+                    "0000000005000060",
+                    &notes,
+                    check_count,
+                );
+                if verdict != Verdict::Sampling {
+                    assert_eq!(predicted, 1, "check_count {check_count}, round {round}");
+                    break;
+                }
+                assert!(predicted > 1, "check_count {check_count}, round {round}");
+                match change {
+                    Notes::Write { index, content } => {
+                        notes.insert(index, content);
+                    }
+                    Notes::Reset { content } => {
+                        notes.clear();
+                        notes.insert(0, content);
+                    }
+                    _ => unreachable!(),
+                }
+                let next = rounds_to_decide(&content, &notes, check_count);
+                assert_eq!(
+                    next,
+                    predicted - 1,
+                    "check_count {check_count}, round {round}"
+                );
+                predicted = next;
+            }
         }
     }
 

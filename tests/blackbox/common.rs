@@ -156,6 +156,27 @@ pub fn run_agent_tty(action: &str, env: &[(String, String)]) -> Outcome {
     out
 }
 
+/// Runs the built binary with `args` (not an OCF action: `show ...`), stdin not a terminal.
+pub fn run_args(args: &[&str], env: &[(String, String)]) -> Outcome {
+    let t0 = Instant::now();
+    let out = Command::new(bin())
+        .args(args)
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the pgsql binary");
+    Outcome {
+        action: args.join(" "),
+        env: env.to_vec(),
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: t0.elapsed(),
+    }
+}
+
 fn run_with(action: &str, env: &[(String, String)], raw: Option<(&str, &[u8])>) -> Outcome {
     run_cmd(action, env, raw, Stdio::null())
 }

@@ -22,6 +22,7 @@ mod metachar;
 mod path_lookup;
 mod promote_guard;
 mod running_invalid;
+mod show;
 mod symlinks;
 mod tolerant;
 mod versions;
