@@ -148,6 +148,16 @@ pub fn render(o: &ManOptions) -> String {
         b(&format!("ocf:{}:pgsql", o.provider))
     );
 
+    let _ = write!(
+        m,
+        ".br\n{} {} [{} {}] [{}]\n",
+        b(&agent),
+        b("show"),
+        b("--resource"),
+        i("ID"),
+        b("--json")
+    );
+
     m.push_str(".SH DESCRIPTION\n");
     let _ = writeln!(m, "{}", esc(LONGDESC));
     for p in text::DESCRIPTION {
@@ -178,6 +188,12 @@ pub fn render(o: &ManOptions) -> String {
         }
         item(&mut m, &term, &body);
     }
+
+    m.push_str(".SH CLUSTER STATUS\n");
+    for p in text::SHOW {
+        let _ = write!(m, ".PP\n{}\n", esc(&fill(p)));
+    }
+    literal(&mut m, &fill(text::SHOW_EXAMPLE));
 
     m.push_str(".SH EXIT STATUS\n");
     for s in OcfStatus::ALL {
@@ -322,7 +338,7 @@ mod tests {
     #[test]
     fn examples_fit_an_80_column_terminal() {
         // 7 columns of page indent and 4 of the block: 68 characters fit in 80
-        for ex in [text::EXAMPLE_PCS, text::EXAMPLE_CRMSH] {
+        for ex in [text::EXAMPLE_PCS, text::EXAMPLE_CRMSH, text::SHOW_EXAMPLE] {
             for l in ex.lines() {
                 assert!(l.len() <= 68, "{} characters: {l}", l.len());
             }

@@ -11,8 +11,22 @@ pub const DESCRIPTION: &[&str] = &[
     "It is a drop-in replacement for ocf:heartbeat:pgsql (and ocf:linuxhajp:pgsql) as PG-REX clusters run it: the same parameters, defaults, actions, node attributes and files, so an existing resource switches to it by changing its provider to @PROVIDER@. Every wait ends before the operation timeout with an exit reason, and no parameter ever passes through a shell.",
     "The configuration comes only from the environment (OCF_RESKEY_*), as Pacemaker passes it; run from a shell, the agent behaves the same. validate-all checks the parameters without side effects; with OCF_CHECK_LEVEL=10 it also checks this node (binaries, user, files, permissions).",
     "In replication mode (rep_mode=async or sync) the agent runs as a promotable clone (promotable=true, promoted-max=1, notify=true), with node_list naming every node and master_ip the address standbys connect to, normally a virtual IP that follows the primary. In sync mode one standby at a time is synchronous. After a failover the former primary keeps <tmpdir>/PGSQL.lock and refuses to start until the operator has rebuilt or checked its data and removed that file.",
+    "Run by hand at a terminal, every action says in a few INFO lines on standard error what it looked at and what it found (the checks a probe skips included). A monitor or status that Pacemaker did not start (none of OCF_RESKEY_crm_feature_set, OCF_RESKEY_CRM_meta_on_node and OCF_RESKEY_CRM_meta_on_node_uuid is set) changes nothing in the cluster: it logs each write it would have made (would change master-pgsql on node2: 100 -> -INFINITY) instead of making it. Other actions run by hand do their whole job.",
     "Every behaviour is described in @CONTRACT@.",
 ];
+
+/// The paragraphs of the section on `pgsql show`.
+pub const SHOW: &[&str] = &[
+    "@AGENT@ show [--resource ID] [--json], run as root on any node of the cluster without any OCF_RESKEY_* variable, shows the promotable clone of this agent: the only clone of an ocf:*:pgsql primitive in the CIB, or the clone (or primitive) --resource names. It reads the resource's parameters from the CIB, one crm_mon snapshot and the local PostgreSQL, and writes nothing anywhere.",
+    "It prints one row per node of node_list: online or not, role (Promoted, Unpromoted, Stopped or failed), <rsc>-status, <rsc>-data-status, the promotion score, the WAL position and, where known, the lag behind the primary in bytes and seconds, whether PGSQL.lock exists (on the local node), the fail count and the last failure with its reason. Then the verdict (healthy: one primary and a synchronous standby; degraded; no primary) and, for each node that cannot start or be promoted, why and what to do: the former primary's PGSQL.lock after a failover (check its data, rebuild it from the new primary with pg_basebackup or run the documented rejoin, remove the lock, crm_resource --cleanup), a running standby in DISCONNECT (it is behind: wait or rebuild), an election in progress (how many more monitor samples it needs, by the agent's own rule), an offline node, a failed operation.",
+    "The plain form fits an 80-column terminal; --json prints the same facts as one JSON object (verdict, summary, nodes, problems, notes) for scripts and monitoring systems. Exit status: 0 healthy, 1 degraded, 2 no primary, or the cluster cannot be read (a line on standard error says what could not be read).",
+];
+
+/// Examples of `pgsql show` (each line fits the page's literal block).
+pub const SHOW_EXAMPLE: &str = r#"# A=/usr/lib/ocf/resource.d/@PROVIDER@/pgsql
+# $A show
+# $A show --resource pgsql-clone; echo $?
+# $A show --json > /run/pgsql-show.json"#;
 
 /// What each action does, for SUPPORTED ACTIONS.
 pub fn action_summary(a: Action) -> &'static str {
