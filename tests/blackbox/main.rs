@@ -5,6 +5,7 @@
 //! runs one of them, `versions::` the selection tests/versions.sh runs on every major.
 
 mod common;
+mod fakes;
 
 mod after_crash;
 mod bad_input;
