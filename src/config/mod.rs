@@ -163,7 +163,8 @@ impl Raw<'_> {
     }
 
     fn words(&self, name: &str) -> Result<Vec<String>, Error> {
-        words::split(&self.s(name)).map_err(|e| Error::configured(format!("{name}: {e}")))
+        words::split(&self.s(name))
+            .map_err(|e| Error::configured(format!("{name} cannot be split into words: {e}")))
     }
 }
 

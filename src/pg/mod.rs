@@ -37,7 +37,7 @@ pub enum PgError {
         detail: String,
     },
     /// Authentication or authorisation failed (SQLSTATE class 28).
-    #[error("PostgreSQL rejected the monitor login at {target} ({sqlstate}): {detail}")]
+    #[error("PostgreSQL rejected the login at {target} ({sqlstate}): {detail}")]
     Auth {
         /// Where the agent tried to connect: socket path or `host:port`.
         target: String,

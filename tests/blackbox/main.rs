@@ -22,6 +22,7 @@ mod manpage;
 mod metachar;
 mod path_lookup;
 mod promote_guard;
+mod reasons;
 mod running_invalid;
 mod show;
 mod symlinks;
