@@ -29,8 +29,10 @@ impl Resource {
 
 /// Every clone (or old-style `master`) holding an `ocf:*:pgsql` primitive.
 pub fn resources(xml: &str) -> Result<Vec<Resource>, String> {
-    let doc =
-        roxmltree::Document::parse(xml).map_err(|e| format!("cannot read cibadmin output: {e}"))?;
+    let doc = match roxmltree::Document::parse(xml) {
+        Ok(doc) => doc,
+        Err(e) => return Err(format!("cannot read cibadmin output: {e}")),
+    };
     let mut out = Vec::new();
     for clone in doc
         .descendants()
@@ -80,15 +82,13 @@ pub fn choose(all: Vec<Resource>, wanted: Option<&str>) -> Result<Resource, Stri
     };
     if let Some(w) = wanted {
         let listed = ids(&all);
-        return all
-            .into_iter()
-            .find(|r| r.clone == w || r.primitive == w)
-            .ok_or_else(|| {
-                format!(
-                    "no clone of a pgsql agent named {w:?} in the CIB (there: {})",
-                    if listed.is_empty() { "none" } else { &listed }
-                )
-            });
+        return match all.into_iter().find(|r| r.clone == w || r.primitive == w) {
+            Some(r) => Ok(r),
+            None => Err(format!(
+                "no clone of a pgsql agent named {w:?} in the CIB (there: {})",
+                if listed.is_empty() { "none" } else { &listed }
+            )),
+        };
     }
     match all.len() {
         0 => Err("the CIB has no clone of an ocf:*:pgsql primitive".into()),

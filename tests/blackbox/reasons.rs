@@ -60,6 +60,8 @@ const ANCHORS: &[(&str, Kind, &str)] = &[
     ("fn refusal(", Kind::Body, ""),
     // start_opt / ctl_opt that cannot be split into words
     ("fn split(", Kind::Body, "src/words.rs"),
+    // pgsql show: which clone it reads (passed on with map_err(Error::failed))
+    ("Err(", Kind::Call, "src/show/cib.rs"),
 ];
 
 /// Anchored expressions without a literal that pass on a reason collected elsewhere
@@ -106,6 +108,12 @@ const FORWARDS: &[(&str, &str, &str)] = &[
         "e.to_string()",
         "the XML parser's message",
     ),
+    (
+        "src/cluster/history.rs",
+        "e.to_string()",
+        "the XML parser's message",
+    ),
+    ("src/show/cib.rs", "e", "a match arm's pattern"),
     ("src/ocf/mod.rs", "env, reason", "its callers"),
     (
         "src/lib.rs",
