@@ -153,6 +153,7 @@ for n in $(seq 1 "$FAILOVERS"); do
   settle 60s
   wait_for 120 replication_ready || say "not in the normal state before failover $n: $(states_line)"
   P=$(promoted_node); S=$(other "$P"); NEWP=; LEDGER="- - -"; BAD=0
+  # shellcheck disable=SC2034  # PL0 is read by power_log_new (tests/harness/nodefaults.sh)
   PL0=$(power_log_lines)
   writer_start "soak$n" "$(( $(date +%s%N) / 1000 % 1000000000000 ))"
   wait_for 30 acks_at_least 10 || say "client: only $(writer_acks) commits before the fault"
