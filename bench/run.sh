@@ -90,20 +90,9 @@ agent_setup() {  # sets PROVIDER TYPE AGENT_PATH PCMK_EXTRA_ENV for $AG
   export PCMK_EXTRA_ENV
   AGENT_PATH=/usr/lib/ocf/resource.d/$PROVIDER/$TYPE
 }
-# patched copy of the OCF shell library for the shell agent (HARNESS.md pitfall 1): pass the
-# resource name explicitly so `crm_attribute -p <rsc> -v -INFINITY` parses
+# (make_ocf_lib, the shell agent's patched ocf-shellfuncs: tests/harness/pgclone.sh)
 # primary_up : a node is promoted (P) and, for the agents that publish it, its status is PRI
 primary_up() { P=$(promoted_node) && [ -n "$P" ] && { [ "$AG" = paf ] || [ "$(pstat "$P")" = PRI ]; }; }
-# shellcheck disable=SC2016  # the sed script and the pattern hold a literal ${...}
-make_ocf_lib() {
-  rm -rf "$H/ocf-lib"
-  cp -a /usr/lib/ocf/lib/heartbeat "$H/ocf-lib"
-  sed -i 's|\${HA_SBIN_DIR}/crm_attribute -p \$@|${HA_SBIN_DIR}/crm_attribute -p "${OCF_RESOURCE_INSTANCE}" "$@"|' \
-    "$H/ocf-lib/ocf-shellfuncs"
-  grep -q 'crm_attribute -p "${OCF_RESOURCE_INSTANCE}"' "$H/ocf-lib/ocf-shellfuncs" \
-    || { echo "ocf-shellfuncs patch did not apply" >&2; return 1; }
-  chmod -R a+rX "$H/ocf-lib"
-}
 
 # --- PostgreSQL: identical settings for all three agents ----------------------------------
 # data_hook I (pgclone.sh calls it): what is node-specific in a data directory (after every

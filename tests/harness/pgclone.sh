@@ -1,7 +1,8 @@
 # shellcheck shell=bash source-path=SCRIPTDIR
 # Helpers for a PostgreSQL promotable clone on a cluster2.sh cluster (sourced after lib.sh),
-# shared by tests/pacemaker2.sh and bench/run.sh: cluster queries, the PostgreSQL data
-# directories, the resources, the client committing through the VIP, the rebuild of a node.
+# shared by tests/pacemaker2.sh, tests/faults.sh, tests/migrate.sh and bench/run.sh: cluster
+# queries, the PostgreSQL data directories, the resources, the shell agent's library, the
+# client committing through the VIP, the rebuild of a node.
 #
 # The caller sets: N (node count), VIP, XMLGEN (pgsql-clone-xml.sh), NODES ("node1 ..."),
 # PROVIDER and TYPE of the agent (default ocf:pgsqlrs:pgsql).
@@ -67,6 +68,22 @@ postmaster_alive() {  # a live postmaster for node I's data directory
 # streaming P I : the primary on node P lists node I as a streaming standby
 streaming() { [ "$(sqln "$1" "select state from pg_stat_replication where application_name = 'node$2'" 2>/dev/null)" = streaming ]; }
 show() { mon -1 -fA 2>&1 | sed -n '/Node List/,$p'; }
+# lrm_history I [RSC] : RSC's (default pgsql) operation history on node I in the CIB status
+# section, one line per recorded operation: "class:provider:type id operation interval rc"
+# (the agent is the one that ran them; nothing when node I has no history of RSC)
+lrm_history() {
+  cx cibadmin --query --scope status 2>/dev/null | python3 -c '
+import re, sys, xml.etree.ElementTree as ET
+node, rsc = sys.argv[1], sys.argv[2]
+for ns in ET.parse(sys.stdin).iter("node_state"):
+    if ns.get("uname") != node:
+        continue
+    for r in ns.iter("lrm_resource"):
+        if re.fullmatch(re.escape(rsc) + r"(:[0-9]+)?", r.get("id") or ""):
+            agent = "%s:%s:%s" % (r.get("class"), r.get("provider"), r.get("type"))
+            for op in r.findall("lrm_rsc_op"):
+                print(agent, op.get("id"), op.get("operation"), op.get("interval"), op.get("rc-code"))' "node$1" "${2:-pgsql}"
+}
 
 # --- PostgreSQL data directories (before the resources exist, as the PG-REX manual does) ----
 # prepare_data : initdb on node1 with the replication settings, table t, pg_basebackup to
@@ -145,6 +162,22 @@ rebuild_node() {
   REB_TC=$(now)
   cx crm_resource --cleanup -r pgsql-clone -N "node$i" > /dev/null 2>&1
   return 0
+}
+
+# --- the shell agent ocf:heartbeat:pgsql (bench/run.sh, tests/migrate.sh) ------------------
+# make_ocf_lib : $H/ocf-lib, a copy of the OCF shell library patched for the shell agent
+# (../shared/HARNESS.md pitfall 1: Debian 12's ocf_promotion_score -v -INFINITY runs
+# `crm_attribute -p -v -INFINITY`, which does not parse; the copy names the resource). The
+# caller exports PCMK_EXTRA_ENV="OCF_FUNCTIONS_DIR=$H/ocf-lib" before `cluster2.sh up`.
+# shellcheck disable=SC2016  # the sed script and the pattern hold a literal ${...}
+make_ocf_lib() {
+  rm -rf "$H/ocf-lib"
+  cp -a /usr/lib/ocf/lib/heartbeat "$H/ocf-lib"
+  sed -i 's|\${HA_SBIN_DIR}/crm_attribute -p \$@|${HA_SBIN_DIR}/crm_attribute -p "${OCF_RESOURCE_INSTANCE}" "$@"|' \
+    "$H/ocf-lib/ocf-shellfuncs"
+  grep -q 'crm_attribute -p "${OCF_RESOURCE_INSTANCE}"' "$H/ocf-lib/ocf-shellfuncs" \
+    || { echo "ocf-shellfuncs patch did not apply" >&2; return 1; }
+  chmod -R a+rX "$H/ocf-lib"
 }
 
 # --- resources ----------------------------------------------------------------------------
