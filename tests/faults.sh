@@ -42,6 +42,10 @@ case $N in 2) TAP_LAYER=faults ;; 3) TAP_LAYER=faults3 ;; *) echo "usage: $0 [2|
 CRM_VIA=cx
 # shellcheck source=lib/tap.sh
 . "$T/lib/tap.sh"
+# shellcheck source=harness/show-checks.sh
+. "$T/harness/show-checks.sh"
+# shellcheck source=faults/show.sh
+. "$T/faults/show.sh"
 PROVIDER=${PROVIDER:-pgsqlrs}
 CLUSTER=$T/harness/cluster2.sh
 # shellcheck disable=SC2034  # read by pgclone.sh
@@ -185,6 +189,11 @@ row_0() {
   [ "$N" = 3 ] && check "row 0: node$A expected -INFINITY/STREAMING|ASYNC/HS:async" expect 0 "$A" "-INFINITY/STREAMING|ASYNC/HS:async"
   baseline_set() { [[ "$(attr "$P" pgsql-master-baseline)" =~ ^[0-9A-F]{16}$ ]]; }
   check "row 0: node$P has a master-baseline ($(attr "$P" pgsql-master-baseline))" baseline_set
+  show_expect 0 "$P" healthy 0
+  show_expect 0 "$S" healthy 0
+  show_base 0 "$P"
+  by_hand 0 "$P" 8 "the primary at WAL"
+  by_hand 0 "$S" 0 "a standby at WAL"
 }
 
 # the rows, in the order of $ROWS

@@ -4,8 +4,9 @@
 #   ocf-tester against the installed agent, the agent under real Pacemaker clusters:
 #   single node (rep_mode none), 2 and 3 nodes (promotable clone, failover scenarios), the
 #   PG-REX fault rows with real fencing on 2 and 3 nodes (tests/faults.sh), a short soak of
-#   failovers (tests/soak-smoke.sh), and a smoke run of the benchmark command (every figure
-#   recorded; no thresholds).
+#   failovers (tests/soak-smoke.sh), the live migration from ocf:heartbeat:pgsql
+#   (tests/migrate.sh), the packages installed on a fresh Debian 12 root (tests/package.sh),
+#   and a smoke run of the benchmark command (every figure recorded; no thresholds).
 # Installs what it needs first (packaging/deps.sh). Run as root on Debian 12.
 # Last line: "N passed, M failed" over all layers; exit 1 when anything failed.
 # RUN_LAYERS=fast runs only style, build and the unit tests (tests/ci-selftest.sh uses it).
@@ -129,6 +130,8 @@ tap_layer pacemaker3 tests/pacemaker2.sh 3
 tap_layer faults tests/faults.sh 2
 tap_layer faults3 tests/faults.sh 3
 tap_layer soak-smoke tests/soak-smoke.sh
+tap_layer migrate tests/migrate.sh
+tap_layer package tests/package.sh
 tap_layer bench-smoke tests/bench-smoke.sh
 tap_layer ci-selftest tests/ci-selftest.sh
 summary

@@ -21,6 +21,7 @@ row_3() {
   check "row 3: commits go on" wait_for 30 acks_at_least "$((A0 + 10))"
   TW[3]=0
   ledger 3 "$P"
+  show_expect 3 "$P" degraded 1 "$S" "DISCONNECT"
   step "row 3 recovery: the link back"
   nft_heal "$S"
   check "recovery: node$S back as a streaming standby" wait_for 120 normal_state "$P"
@@ -102,6 +103,7 @@ row_1b() {
   for i in $(seq 1 "$N"); do nft_cut "$i" "ip daddr $NET.$CLIENT_HOST icmp type echo-request drop;" ""; done
   both_stopped() { pgsql_inactive_on 1 && pgsql_inactive_on 2 && none_running; }
   check "row 1b: PostgreSQL stopped on both nodes (no service, by design)" wait_for 90 both_stopped
+  show_expect 1b "$P" no-primary 2
   # the primary keeps PGSQL.lock (a standby still existed when it stopped): the operator
   # removes it on the node that stayed LATEST and starts that one first
   check "row 1b: node$P expected -INFINITY/LATEST/STOP lock" expect 1b "$P" "-INFINITY/LATEST/STOP lock"
@@ -112,6 +114,11 @@ row_1b() {
   check "recovery: ping-status 100 on both" wait_for 60 ping_ok
   rm -f "$H/n$P/pgsql/tmp/PGSQL.lock"
   cx crm_resource --cleanup -r pgsql-clone >/dev/null 2>&1
+  # while both start as standbys, no primary: pgsql show counts the election's samples
+  ELECTION=
+  in_election() { ELECTION=$(show_problem "$P" "node$P"); [[ $ELECTION == *"election is in progress"* ]]; }
+  check "row 1b: pgsql show during the election: node$P's problem says the election is in progress" wait_for 60 in_election
+  say "row 1b: node$P during the election: $ELECTION"
   check "recovery: a primary and its sync standby again" wait_for 180 replication_ready
   ledger 1b "$(promoted_node)"
 }

@@ -15,6 +15,8 @@ row_5() {
   check "row 5: node$S expected 1000/LATEST/PRI" expect 5 "$S" "1000/LATEST/PRI"
   [ "$N" = 3 ] && check "row 5: node$A expected 100/STREAMING|SYNC/HS:sync (follows the new primary)" expect 5 "$A" "100/STREAMING|SYNC/HS:sync"
   ledger 5 "$S"
+  show_expect 5 "$S" degraded 1 "$P" "PGSQL.lock"
+  by_hand 5 "$P" 7 "PostgreSQL is down"
   # row 12: the former primary restarted without removing the lock
   step "row 12: the lock left behind"
   cx crm_resource --cleanup -r pgsql-clone -N "node$P" >/dev/null 2>&1
@@ -37,6 +39,7 @@ row_10() {
   check "row 10: node$S expected 1000/LATEST/PRI" expect 10 "$S" "1000/LATEST/PRI"
   [ "$N" = 3 ] && check "row 10: node$A expected 100/STREAMING|SYNC/HS:sync (follows the new primary)" expect 10 "$A" "100/STREAMING|SYNC/HS:sync"
   ledger 10 "$S"
+  show_expect 10 "$S" degraded 1 "$P" "offline"
   rebuild_old "$P"
 }
 

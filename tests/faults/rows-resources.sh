@@ -63,6 +63,7 @@ row_6() {
   say "row 6: node$S's failed action: $(failed_actions pgsql_promote_0 "node$S")"
   nobody() { settle 30s; [ -z "$(promoted_node)" ]; }
   check "row 6: no primary afterwards (2 nodes: the old primary is out as well)" wait_for 60 nobody
+  show_expect 6 "$S" no-primary 2
   check "row 6: node$P expected -INFINITY/DISCONNECT/STOP OUS lock" expect 6 "$P" "-INFINITY/DISCONNECT/STOP OUS lock"
   # the failed promote created PGSQL.lock; the demote after it removed it again, since no
   # standby instance was left anywhere: harmless, this node was never a primary

@@ -1,0 +1,65 @@
+# shellcheck shell=bash disable=SC2317  # functions run through check / wait_for
+# tests/faults.sh: `pgsql show` and the agent run by hand, in the states the rows make
+# (docs/contract.md §1.5 and §10). Sourced by tests/faults.sh after
+# tests/harness/show-checks.sh; node arguments are numbers, as for nx.
+#
+#   show_expect ROW I VERDICT RC [J PATTERN]   pgsql show on node I: its plain form printed;
+#                          the verdict and exit status checked and, with J, that nodeJ's
+#                          problem ("why") matches the extended regex PATTERN
+#   show_base ROW I        the plain form fits 80 columns; the CIB is unchanged by a show
+#   by_hand ROW I WANT_RC PATTERN   the agent's monitor run by an operator at a terminal on
+#                          node I (a pty from script(1), the resource's parameters from the
+#                          CIB, none of the variables Pacemaker passes): its exit status, an
+#                          INFO line matching PATTERN, and no node attribute changed
+
+show_is() { [ "$(show_verdict "$1")" = "$2" ] && [ "$(show_rc "$1")" = "$3" ]; }
+show_why_matches() { show_problem "$1" "node$2" | grep -qE "$3"; }
+show_expect() {
+  local row=$1 i=$2 v=$3 rc=$4 j=${5:-} pat=${6:-}
+  say "row $row: pgsql show on node$i:"
+  show_plain "$i" 2>&1 | sed 's/^/#     /'
+  check "row $row: pgsql show on node$i: verdict $v, exit status $rc (got $(show_verdict "$i"), $(show_rc "$i"))" \
+    show_is "$i" "$v" "$rc"
+  if [ -n "$j" ]; then
+    check "row $row: pgsql show on node$i: node$j's problem matches '$pat' ($(show_problem "$i" "node$j"))" \
+      show_why_matches "$i" "$j" "$pat"
+    say "row $row: what to do for node$j: $(show_advice "$i" "node$j")"
+  fi
+}
+show_base() {
+  check "row $1: pgsql show's plain form fits 80 columns on node$2" show_fits_80 "$2"
+  check "row $1: pgsql show on node$2 leaves the CIB as it was (epoch, num_updates)" show_cib_unchanged "$2"
+}
+
+# the instance attributes of the primitive pgsql as OCF_RESKEY_ assignments, one per line
+rsc_env() {
+  cx cibadmin -Q -o resources 2>/dev/null | python3 -c '
+import sys, xml.etree.ElementTree as ET
+for p in ET.parse(sys.stdin).iter("primitive"):
+    if p.get("id") == "pgsql":
+        for ia in p.findall("instance_attributes"):
+            for nv in ia.findall("nvpair"):
+                print("OCF_RESKEY_%s=%s" % (nv.get("name"), nv.get("value")))'
+}
+# every node's score / data-status / status
+all_attrs() { local i; for i in $(seq 1 "$N"); do printf '%s ' "$(score "$i")/$(dstat "$i")/$(pstat "$i")"; done; }
+BH_OUT=; BH_RC=
+run_by_hand() {
+  local envs=() l
+  while IFS= read -r l; do envs+=("$l"); done < <(rsc_env)
+  BH_OUT=$(nx "$1" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb OCF_ROOT=/usr/lib/ocf \
+    OCF_RESOURCE_INSTANCE=pgsql "${envs[@]}" script -qec "$SHOW_AGENT monitor" /dev/null 2>&1 | tr -d '\r')
+  BH_RC=${PIPESTATUS[0]}
+}
+by_hand() {
+  local row=$1 i=$2 want=$3 pat=$4 before after l
+  settle 30s
+  before=$(all_attrs)
+  run_by_hand "$i"
+  after=$(all_attrs)
+  say "row $row: 'pgsql monitor' by hand at a terminal on node$i: exit $BH_RC"
+  while IFS= read -r l; do echo "#     $l"; done <<< "$BH_OUT"
+  check "row $row: by hand on node$i: monitor exits $want" [ "$BH_RC" = "$want" ]
+  check "row $row: by hand on node$i: an INFO line says '$pat'" grep -qE "INFO: .*$pat" <<< "$BH_OUT"
+  check "row $row: by hand on node$i: no node attribute changed ($before)" [ "$before" = "$after" ]
+}
