@@ -18,7 +18,7 @@ use rustsrc::{agent_sources, matching, Source};
 use shape::{shape, show, Shape};
 
 /// The pages that must list every reason.
-const DOCS: &[&str] = &["docs/troubleshooting.md"];
+const DOCS: &[&str] = &["docs/troubleshooting.md", "docs/ja/troubleshooting.md"];
 
 const BEGIN: &str = "<!-- reasons:begin -->";
 const END: &str = "<!-- reasons:end -->";
