@@ -5,7 +5,7 @@
 #
 #   <DESTDIR>/usr/lib/ocf/resource.d/<PROVIDER>/pgsql      the agent (stripped, 755)
 #   <DESTDIR>/usr/share/man/man7/ocf_<PROVIDER>_pgsql.7.gz  the man page
-#   <DESTDIR>/usr/share/doc/<PKG>/README.md, docs/*.md (+ the benchmark chart)
+#   <DESTDIR>/usr/share/doc/<PKG>/README.md, docs/*.md (+ the benchmark chart), docs/ja/*.md
 #   deb: .../doc/<PKG>/changelog.gz (CHANGELOG.md), changelog.Debian.gz, copyright
 #   rpm: .../doc/<PKG>/CHANGELOG.md, /usr/share/licenses/<PKG>/LICENSE
 #
@@ -28,7 +28,7 @@ MANDIR=$DEST/usr/share/man/man7
 DOC=$DEST/usr/share/doc/$PKG
 PAGE=$MANDIR/ocf_${PROVIDER}_pgsql.7
 
-install -d -m 0755 "$AGENTDIR" "$MANDIR" "$DOC/docs"
+install -d -m 0755 "$AGENTDIR" "$MANDIR" "$DOC/docs" "$DOC/docs/ja"
 install -m 0755 "$BIN" "$AGENTDIR/pgsql"
 # as dh_strip does: no symbol table, no .comment/.note (the binary keeps its build id)
 strip --remove-section=.comment --remove-section=.note --strip-unneeded "$AGENTDIR/pgsql"
@@ -36,6 +36,7 @@ install -m 0644 "$MANPAGE" "$PAGE"
 gzip -9n "$PAGE"
 install -m 0644 "$ROOT/README.md" "$DOC/"
 install -m 0644 "$ROOT"/docs/*.md "$ROOT/docs/benchmarks.png" "$DOC/docs/"
+install -m 0644 "$ROOT"/docs/ja/*.md "$DOC/docs/ja/"
 
 case $FLAVOUR in
   deb)
