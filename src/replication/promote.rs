@@ -27,9 +27,7 @@ pub fn refusal(server: &Server, upstream: Option<&Upstream>) -> Option<String> {
         .is_some_and(|f| f.in_recovery && f.receiver_streaming);
     let up = upstream.filter(|u| streaming && u.alive)?;
     Some(format!(
-        "refusing to promote: the WAL receiver still streams from a live primary at {}:{}; \
-         promoting now would make two primaries (is the cluster partitioned without \
-         working fencing?)",
+        "refusing to promote: the WAL receiver streams from a live primary at {}:{} (partitioned without fencing?)",
         up.host, up.port
     ))
 }

@@ -85,8 +85,8 @@ row_2() {
   nx "$P" ip link set eth1 up
   slan_back() { [ "$(attr "$P" ping-slan-status)" = 100 ]; }
   check "recovery: ping-slan-status of node$P is 100 again" wait_for 60 slan_back
+  VIP=$VIP0   # the rebuild's base backup goes through vip-master, on the D-LAN
   rebuild_old "$P"
-  VIP=$VIP0
   slan_removed() {
     cx cibadmin -D -o constraints -X '<rsc_location id="pgsql-clone-needs-ping-slan"/>' &&
       cx cibadmin -D -o constraints -X '<rsc_colocation id="vip-slan-with-promoted"/>' &&

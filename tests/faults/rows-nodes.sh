@@ -15,7 +15,10 @@ row_5() {
   check "row 5: node$S expected 1000/LATEST/PRI" expect 5 "$S" "1000/LATEST/PRI"
   [ "$N" = 3 ] && check "row 5: node$A expected 100/STREAMING|SYNC/HS:sync (follows the new primary)" expect 5 "$A" "100/STREAMING|SYNC/HS:sync"
   ledger 5 "$S"
-  show_expect 5 "$S" degraded 1 "$P" "PGSQL.lock"
+  # on the old primary's node, where show sees the lock (elsewhere only a failed start's
+  # reason would name it)
+  show_expect 5 "$P" degraded 1 "$P" "PGSQL.lock"
+  show_expect 5 "$S" degraded 1 "$P" "monitor failed"
   by_hand 5 "$P" 7 "PostgreSQL is down"
   # row 12: the former primary restarted without removing the lock
   step "row 12: the lock left behind"
@@ -112,7 +115,7 @@ row_11n() {
     local a b
     a=$(sqln "$P" "select not pg_is_in_recovery()" 2>/dev/null); b=$(sqln "$S" "select not pg_is_in_recovery()" 2>/dev/null)
     [ "$a" = t ] && [ "$b" = t ] && two_primaries=1
-    [[ $(on_s failed_actions pgsql_promote_0 "node$S") == "refusing to promote: the WAL receiver still streams"* ]]
+    [[ $(on_s failed_actions pgsql_promote_0 "node$S") == "refusing to promote: the WAL receiver streams from a live primary"* ]]
   }
   check "row 11n: node$S's own partition tried to promote it, and the agent refused" wait_for 120 refused11n
   say "row 11n: node$S's promote failed with: $(on_s failed_actions pgsql_promote_0 "node$S")"

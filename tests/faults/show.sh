@@ -31,11 +31,19 @@ show_base() {
   check "row $1: pgsql show on node$2 leaves the CIB as it was (epoch, num_updates)" show_cib_unchanged "$2"
 }
 
-# the instance attributes of the primitive pgsql as OCF_RESKEY_ assignments, one per line
+# what an operator sets to run the agent by hand: the instance attributes of the primitive
+# pgsql and the clone's meta attributes (OCF_RESKEY_CRM_meta_promotable, ..._clone_max,
+# ...), one assignment per line
 rsc_env() {
   cx cibadmin -Q -o resources 2>/dev/null | python3 -c '
 import sys, xml.etree.ElementTree as ET
-for p in ET.parse(sys.stdin).iter("primitive"):
+t = ET.parse(sys.stdin)
+for c in t.iter("clone"):
+    if c.get("id") == "pgsql-clone":
+        for ma in c.findall("meta_attributes"):
+            for nv in ma.findall("nvpair"):
+                print("OCF_RESKEY_CRM_meta_%s=%s" % (nv.get("name").replace("-", "_"), nv.get("value")))
+for p in t.iter("primitive"):
     if p.get("id") == "pgsql":
         for ia in p.findall("instance_attributes"):
             for nv in ia.findall("nvpair"):
@@ -47,9 +55,10 @@ BH_OUT=; BH_RC=
 run_by_hand() {
   local envs=() l
   while IFS= read -r l; do envs+=("$l"); done < <(rsc_env)
-  BH_OUT=$(nx "$1" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb OCF_ROOT=/usr/lib/ocf \
-    OCF_RESOURCE_INSTANCE=pgsql "${envs[@]}" script -qec "$SHOW_AGENT monitor" /dev/null 2>&1 | tr -d '\r')
-  BH_RC=${PIPESTATUS[0]}
+  nx "$1" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb OCF_ROOT=/usr/lib/ocf \
+    OCF_RESOURCE_INSTANCE=pgsql "${envs[@]}" script -qec "$SHOW_AGENT monitor" /dev/null > "$H/by-hand.out" 2>&1
+  BH_RC=$?
+  BH_OUT=$(tr -d '\r' < "$H/by-hand.out")
 }
 by_hand() {
   local row=$1 i=$2 want=$3 pat=$4 before after l

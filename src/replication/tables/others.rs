@@ -89,9 +89,7 @@ fn promote_table() {
             obs: streaming(obs(Srv::Standby, &[], &[]), true),
             steps: &[],
             outcome: Outcome::Failed(
-                "refusing to promote: the WAL receiver still streams from a live primary at \
-                 vip:5432; promoting now would make two primaries (is the cluster partitioned \
-                 without working fencing?)"
+                "refusing to promote: the WAL receiver streams from a live primary at vip:5432 (partitioned without fencing?)"
                     .into(),
             ),
         },
