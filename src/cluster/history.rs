@@ -64,7 +64,7 @@ fn role_word(role: &str) -> Option<&'static str> {
 }
 
 fn instance_of(id: Option<&str>, rsc: &str) -> bool {
-    id.and_then(|i| i.split(':').next()) == Some(rsc)
+    id.map(super::snapshot::strip_instance) == Some(rsc)
 }
 
 /// Reads the details of resource `rsc` (the primitive's id) from crm_mon's XML.

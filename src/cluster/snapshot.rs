@@ -10,7 +10,8 @@ use crate::replication::{ClusterView, NodeView};
 #[error("cannot read crm_mon output: {0}")]
 pub struct SnapshotError(pub String);
 
-fn strip_instance(id: &str) -> &str {
+/// A clone instance's id without its `:<n>` suffix (the primitive's id).
+pub(crate) fn strip_instance(id: &str) -> &str {
     id.split(':').next().unwrap_or(id)
 }
 

@@ -49,8 +49,6 @@ for p in t.iter("primitive"):
             for nv in ia.findall("nvpair"):
                 print("OCF_RESKEY_%s=%s" % (nv.get("name"), nv.get("value")))'
 }
-# every node's score / data-status / status
-all_attrs() { local i; for i in $(seq 1 "$N"); do printf '%s ' "$(score "$i")/$(dstat "$i")/$(pstat "$i")"; done; }
 BH_OUT=; BH_RC=
 run_by_hand() {
   local envs=() l
@@ -63,9 +61,9 @@ run_by_hand() {
 by_hand() {
   local row=$1 i=$2 want=$3 pat=$4 before after l
   settle 30s
-  before=$(all_attrs)
+  before=$(states_line)
   run_by_hand "$i"
-  after=$(all_attrs)
+  after=$(states_line)
   say "row $row: 'pgsql monitor' by hand at a terminal on node$i: exit $BH_RC"
   while IFS= read -r l; do echo "#     $l"; done <<< "$BH_OUT"
   check "row $row: by hand on node$i: monitor exits $want" [ "$BH_RC" = "$want" ]
