@@ -108,7 +108,13 @@ pub fn parse_facts(sets: &[Vec<Vec<Option<String>>>]) -> Result<ServerFacts, PgE
         other => return Err(unexpected(format!("pg_is_in_recovery() said {other:?}"))),
     };
     let lsn = |i: usize| col(i).as_deref().and_then(Lsn::parse);
-    let location = Lsn::newer(lsn(1), lsn(2)).or(lsn(3));
+    // after a promotion pg_last_wal_replay_lsn() and pg_last_wal_receive_lsn() keep the
+    // positions of the recovery that ended: a primary's position is only the current one
+    let location = if in_recovery {
+        Lsn::newer(lsn(1), lsn(2))
+    } else {
+        lsn(3)
+    };
     let replication = sets.get(1).map(|r| parse_facts_rows(r)).unwrap_or_default();
     Ok(ServerFacts {
         in_recovery,
@@ -179,6 +185,12 @@ mod tests {
         let f = parse_facts(&standby).unwrap();
         assert!(f.in_recovery && f.wal_receiver && f.receiver_streaming);
         assert_eq!(f.location.unwrap().to_string(), "0000000000000020");
+        // a promoted standby still answers the replay/receive positions of its recovery
+        let mut promoted = primary.clone();
+        promoted[0][0][1] = s("0/3000000");
+        promoted[0][0][2] = s("0/30000A0");
+        let f = parse_facts(&promoted).unwrap();
+        assert_eq!(f.location.unwrap().to_string(), "0000000005000060");
         assert!(parse_facts(&[]).is_err());
         assert!(parse_facts(&[vec![vec![s("x")]]]).is_err());
     }

@@ -100,7 +100,7 @@ proptest! {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
-        prop_assert_eq!(f.location, newer.or(pos(&current)));
+        prop_assert_eq!(f.location, if rec { newer } else { pos(&current) });
         prop_assert_eq!(f.wal_receiver, receivers.is_some_and(|n| n > 0));
         prop_assert_eq!(f.sync_standby_names, names.unwrap_or_default());
         let want: Vec<ReplicationRow> = if second {
