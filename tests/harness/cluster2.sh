@@ -161,7 +161,7 @@ start_daemon() {
   # the holder's pid first: a command substitution inside the background command would run
   # in a transient child of it, which `pgrep -P` could take for the daemon
   hp=$(holder_pid "$i") || { echo "node$i has no holder"; return 1; }
-  setsid nsenter -t "$hp" -n -m -u -p -- "$@" > "$out" 2>&1 < /dev/null &
+  setsid nsenter -t "$hp" -n -m -u -p -r -w -- "$@" > "$out" 2>&1 < /dev/null &   # -r -w: see lib.sh's nx
   e=$!
   proc_add "$H/n$i/procs" "nsenter-$name" "$e"
   # (20 s: a loaded machine, e.g. a build next to the test, can take seconds to fork)

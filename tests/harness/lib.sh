@@ -205,11 +205,13 @@ holder_pid() {
 }
 
 # nx I CMD... : run CMD inside node I (network + mount + UTS + PID namespaces of its holder;
-# nsenter -p forks, CMD is nsenter's child)
+# nsenter -p forks, CMD is nsenter's child). -r -w: the holder's root and working directory
+# (both / of the node) too: entering a mount namespace alone puts CMD at the namespace's own
+# root, which is not the chroot's when tests/debian13.sh runs the harness in Debian 13
 nx() {
   local i=$1 p; shift
   p=$(holder_pid "$i") || { echo "node$i is not running (cluster2.sh up / startnode $i)" >&2; return 1; }
-  nsenter -t "$p" -n -m -u -p -- "$@"
+  nsenter -t "$p" -n -m -u -p -r -w -- "$@"
 }
 
 # stdin: `crm_mon -1 --output-as=xml`; prints "rsc role pending nodes..." for every instance

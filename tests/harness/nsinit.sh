@@ -5,7 +5,7 @@
 # i.e. already inside the node's network namespace and a fresh mount + UTS + PID namespace.
 # Sets the hostname, gives the node private copies of every fixed path that corosync,
 # Pacemaker, PostgreSQL and resource-agents use, then becomes the node's zombie reaper.
-# Other processes join the node with:  nsenter -t <holder host pid> -n -m -u -p -- CMD
+# Other processes join the node with:  nsenter -t <holder host pid> -n -m -u -p -r -w -- CMD
 # When the holder exits (SIGTERM: clean exit; SIGKILL: `cluster2.sh crashnode`), the kernel
 # SIGKILLs every process left in the node's PID namespace: nothing can leak out of a node.
 set -e
@@ -25,6 +25,8 @@ mount --bind "$S/etc-corosync"      /etc/corosync
 mount --bind "$S/log"               /var/log
 mount --bind "$S/pgsql"             /var/lib/pgsql
 touch "$S/holder.ready"
+# the node's working directory: what `nsenter -w` (lib.sh's nx) gives every command in it
+cd /
 # PID 1 must reap orphans (pg_ctl daemonizes the postmaster; a zombie postmaster would still
 # answer kill -0, fooling status checks).
 exec /usr/bin/python3 -c '

@@ -11,6 +11,7 @@
 #      sync standby is promoted, no acknowledged commit is lost (the client's ledger),
 #      PGSQL.lock keeps the old primary out, rejoin (pg_basebackup, rm lock, cleanup) ->
 #      HS:sync, a commit through the VIP
+#   pgsql show: healthy after the bring-up, the lock named on the old primary's node
 #   f. teardown
 #
 # usage: PGBIN=<major>/bin PGCLIENT=<client bin> tests/versions/cluster.sh   (as root)
@@ -34,6 +35,10 @@ TAP_LAYER=versions-cluster-$M
 CRM_VIA=cx
 # shellcheck source=../lib/tap.sh
 . "$T/lib/tap.sh"
+# shellcheck source=../harness/show-checks.sh
+. "$T/harness/show-checks.sh"
+# shellcheck source=../faults/show.sh
+. "$T/faults/show.sh"
 PROVIDER=${PROVIDER:-pgsqlrs}
 CLUSTER=$T/harness/cluster2.sh
 # shellcheck disable=SC2034  # XMLGEN is read by pgclone.sh's create_resources
@@ -43,6 +48,13 @@ NODES="node1 node2"
 LOCK=/var/lib/pgsql/tmp/PGSQL.lock
 REASON="My data may be inconsistent. You have to remove $LOCK file to force start."
 export WAIT_STEP=0.2
+# These servers are not Debian's: their built-in socket directory is /tmp, which the nodes
+# of the harness share (each has its own /run). Every node's server listens in its own
+# /run/postgresql, the agent is told so (socketdir, as the validation asks when
+# postgresql.conf sets unix_socket_directories), and the harness's psql looks there.
+# shellcheck disable=SC2034  # PG_EXTRA_CONF is read by pgclone.sh's prepare_data
+PG_EXTRA_CONF="unix_socket_directories = '/run/postgresql'"
+export EXTRA_PARAMS="socketdir=/run/postgresql" PGHOST=/run/postgresql
 
 need_root versions/cluster.sh
 tee_output "$H/$TAP_LAYER.log"
@@ -77,11 +89,15 @@ check "PostgreSQL $M: initdb on node1, replication settings, pg_basebackup to no
 
 # ======================================================================================
 step "a. bring-up"
+T_UP0=$(now)
 check "resources created: vip-master, pgsql-clone (ocf:$PROVIDER:pgsql, sync), colocation + orders" create_resources || bail "cibadmin failed"
 primary_pri() { local p; p=$(promoted_node) && [ -n "$p" ] && [ "$(pstat "$p")" = PRI ]; }
 check "a primary is promoted with pgsql-status PRI" wait_for 120 primary_pri || bail "nothing promoted"
+T_UP_PRI=$(elapsed "$T_UP0")
 P=$(promoted_node)
 check "the standby is ready (HS:sync)" wait_for 120 standbys_ok "$P"
+T_UP_SYNC=$(elapsed "$T_UP0")
+say "bring-up: PRI $T_UP_PRI s, HS:sync $T_UP_SYNC s after the resources were created"
 say "states: $(states_line)"
 S=$(sync_standby)
 check "VIP $VIP on node$P" wait_for 30 vip_on "$P"
@@ -100,6 +116,15 @@ check "node$S: recovery configuration of PostgreSQL $M on disk" recovery_form
 streams_sync() { sqln "$P" "select application_name, state, sync_state from pg_stat_replication" | grep -qx "node$S|streaming|sync"; }
 check "pg_stat_replication on node$P: node$S streaming sync" streams_sync
 check "synchronous commit through the VIP" insert_via_vip 2 "via VIP"
+show_expect a "$P" healthy 0
+show_base a "$P"
+lsn_num() { echo $((16#${1%/*} * 4294967296 + 16#${1#*/})); }   # X/Y as a number
+primary_not_behind() {  # a promoted standby's replay position is not the primary's position
+  local p s; p=$(show_field "$P" "node$P" wal); s=$(show_field "$P" "node$S" wal)
+  say "pgsql show: node$P at $p, node$S at $s"
+  [[ $p == */* && $s == */* ]] && [ "$(lsn_num "$p")" -ge "$(lsn_num "$s")" ]
+}
+check "pgsql show: the primary's WAL position is not behind its standby's" primary_not_behind
 mon -fA -1 2>&1 | sed -n '/Node List/,$p' | sed 's/^/#   /'
 
 # ======================================================================================
@@ -125,12 +150,17 @@ wait_for 60 start_failed_on "$P"
 refused_for_lock() { [ "$(failed_start_reason "$P")" = "$REASON" ]; }
 check "start on node$P refused with: $REASON" refused_for_lock
 check "PostgreSQL was not started on node$P" no_postmaster_on "$P"
+show_expect b "$P" degraded 1 "$P" "PGSQL.lock"
 rejoined() { pstat "$1" | grep -qx "HS:sync" && standbys_ok "$REB_P"; }
+T_REJOIN=-
 if rebuild_node "$P"; then
-  check "rejoin: node$P is HS:sync again (pg_basebackup $("$PGCLIENT/pg_basebackup" --version | awk '{print $3}') from a $M primary)" wait_for 120 rejoined "$P"
+  check "rejoin: node$P is HS:sync again (pg_basebackup $("$PGCLIENT/pg_basebackup" --version | awk '{print $3}') from a $M primary)" wait_for 120 rejoined "$P" \
+    && T_REJOIN=$(elapsed "$REB_TC")
 else
   nok "rejoin node$P: $REB_ERR"
 fi
+# one line for tests/versions.sh and tests/debian13.sh (docs/support.md's times)
+say "times: bringup_pri=$T_UP_PRI bringup_sync=$T_UP_SYNC failover_promoted=${T_PROMO:--} failover_pri=${T_PRI:--} failover_write=${T_WRITE:--} rejoin=$T_REJOIN"
 check "synchronous commit via the VIP after the rejoin" insert_via_vip 3 "after rejoin"
 
 # ======================================================================================
