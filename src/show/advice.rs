@@ -63,30 +63,38 @@ fn election(seen: &Seen, node: &str, ds: Option<&str>) -> Problem {
     });
     let content = sample(&view, &s.node_list);
     let n = rounds_to_decide(&content, &seen.local.notes, s.xlog_check_count);
-    let newest = content
-        .lines()
-        .filter_map(|l| l.split_once(' '))
-        .max_by(|a, b| a.1.cmp(b.1))
-        .map(|(who, at)| {
-            let at = Lsn::parse_attr(at).map(pg_lsn).unwrap_or_default();
-            format!("{who} ({at})")
-        })
-        .unwrap_or_default();
-    let mine = content
-        .lines()
-        .filter_map(|l| l.split_once(' '))
-        .all(|(_, at)| at <= loc.to_string().as_str());
+    // the nodes at the newest position of the sample (each line "node position")
+    let at: Vec<(&str, &str)> = content.lines().filter_map(|l| l.split_once(' ')).collect();
+    let top = at.iter().map(|(_, l)| *l).max().unwrap_or_default();
+    let leaders: Vec<&str> = at
+        .iter()
+        .filter(|(who, l)| *l == top && *who != node)
+        .map(|(who, _)| *who)
+        .collect();
+    let top = Lsn::parse_attr(top).map(pg_lsn).unwrap_or_default();
+    let mine = at.iter().all(|(_, l)| *l <= loc.to_string().as_str());
+    let plural = |n: u32, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let wait = format!("wait about {}", plural(n, "monitor interval"));
     problem(
         node,
         format!(
-            "no primary: an election is in progress; it needs {n} more monitor{} with unchanged WAL positions (xlog_check_count {}) before it decides",
-            if n == 1 { "" } else { "s" },
+            "no primary: an election is in progress; it needs {} with unchanged WAL positions (xlog_check_count {}) before it decides",
+            plural(n, "more monitor"),
             s.xlog_check_count
         ),
-        if mine {
-            format!("wait about {n} monitor interval(s): this node has the newest data, {newest}, and will claim promotion")
-        } else {
-            format!("wait about {n} monitor interval(s): {newest} has newer data; this node will mark itself DISCONNECT and leave it to that node")
+        match (mine, leaders.is_empty()) {
+            (true, true) => format!(
+                "{wait}: this node has the newest data ({top}) and will claim promotion"
+            ),
+            (true, false) => format!(
+                "{wait}: this node and {} have the newest data ({top}); each claims promotion and Pacemaker promotes one",
+                leaders.join(", ")
+            ),
+            (false, _) => format!(
+                "{wait}: {} {} newer data ({top}); this node will mark itself DISCONNECT and leave it to that node",
+                leaders.join(", "),
+                if leaders.len() == 1 { "has" } else { "have" }
+            ),
         },
     )
 }

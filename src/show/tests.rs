@@ -12,6 +12,7 @@ use super::render::{json, plain, WIDTH};
 use crate::cluster::{history, snapshot};
 use crate::pg::facts::ServerFacts;
 use crate::pg::lsn::Lsn;
+use crate::replication::{Attr, AttrChange};
 
 const RESOURCES: &str = include_str!("../../tests/fixtures/show/resources.xml");
 
@@ -257,6 +258,38 @@ fn an_election_in_progress_counts_the_samples_as_the_monitor_does() {
         &[(0, sample), (1, sample)],
     );
     assert!(decide(&s).problems[0].why.contains("needs 4 more monitors"));
+}
+
+#[test]
+fn the_election_advice_names_the_nodes_with_the_newest_data() {
+    let action = |node2_at: &str| {
+        let mut s = seen("election", "node1", standby("0/9000060"), Some(false), &[]);
+        s.view.apply(&AttrChange::Set {
+            node: "node2".into(),
+            attr: Attr::XlogLoc,
+            value: node2_at.into(),
+        });
+        let rep = decide(&s);
+        let p = rep.problems.iter().find(|p| p.node == "node1").unwrap();
+        p.action.clone()
+    };
+    let table = [
+        (
+            "0000000009000000",
+            "wait about 4 monitor intervals: this node has the newest data (0/9000060) and will claim promotion",
+        ),
+        (
+            "0000000009000060",
+            "wait about 4 monitor intervals: this node and node2 have the newest data (0/9000060); each claims promotion and Pacemaker promotes one",
+        ),
+        (
+            "00000000090000A0",
+            "wait about 4 monitor intervals: node2 has newer data (0/90000A0); this node will mark itself DISCONNECT and leave it to that node",
+        ),
+    ];
+    for (at, want) in table {
+        assert_eq!(action(at), want, "node2 at {at}");
+    }
 }
 
 #[test]

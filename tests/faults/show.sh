@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2317  # functions run through check / wait_for
+# shellcheck shell=bash disable=SC2317,SC2034  # functions run through check / wait_for; TW is faults.sh's
 # tests/faults.sh: `pgsql show` and the agent run by hand, in the states the rows make
 # (docs/contract.md §1.5 and §10). Sourced by tests/faults.sh after
 # tests/harness/show-checks.sh; node arguments are numbers, as for nx.
@@ -11,6 +11,7 @@
 #                          node I (a pty from script(1), the resource's parameters from the
 #                          CIB, none of the variables Pacemaker passes): its exit status, an
 #                          INFO line matching PATTERN, and no node attribute changed
+#   row_E                  the row of an election held open (below)
 
 show_is() { [ "$(show_verdict "$1")" = "$2" ] && [ "$(show_rc "$1")" = "$3" ]; }
 show_why_matches() { show_problem "$1" "node$2" | grep -qE "$3"; }
@@ -69,4 +70,43 @@ by_hand() {
   check "row $row: by hand on node$i: monitor exits $want" [ "$BH_RC" = "$want" ]
   check "row $row: by hand on node$i: an INFO line says '$pat'" grep -qE "INFO: .*$pat" <<< "$BH_OUT"
   check "row $row: by hand on node$i: no node attribute changed ($before)" [ "$before" = "$after" ]
+}
+
+# row E (not a row of the manual): an election held open. The clone stopped, its
+# xlog_check_count raised to 30 (30 monitors of 4 s with unchanged WAL positions before a
+# standby may claim promotion), started again: both nodes are standbys without a primary,
+# and pgsql show says how many more monitors the election needs, fewer at each look.
+# Then the parameter removed (Pacemaker restarts the instances), the default 3 elects a
+# primary, and the normal state is back.
+election_needs() {  # I : the number of monitors nodeI's election still needs, per show on I
+  show_problem "$1" "node$1" | sed -nE 's/.*it needs ([0-9]+) more monitors? .*/\1/p'
+}
+row_E() {
+  begin_row E "an election held open (xlog_check_count 30): pgsql show counts the monitors it needs"
+  local i n1 n2 want
+  cx crm_resource -r pgsql-clone --meta -p target-role -v Stopped -Q >/dev/null 2>&1
+  all_stopped() { for i in $(seq 1 "$N"); do pgsql_active_on "$i" && return 1; done; none_running; }
+  check "row E: the clone stopped on every node" wait_for 120 all_stopped
+  for i in $(seq 1 "$N"); do  # a planned stop: the last primary's lock, if any, is the operator's
+    [ -e "$H/n$i/pgsql/tmp/PGSQL.lock" ] && { say "row E: PGSQL.lock left on node$i by the planned stop: removed"; rm -f "$H/n$i/pgsql/tmp/PGSQL.lock"; }
+  done
+  cx crm_resource -r pgsql --set-parameter xlog_check_count --parameter-value 30 -Q >/dev/null 2>&1
+  cx crm_resource -r pgsql-clone --meta -p target-role -v Started -Q >/dev/null 2>&1
+  sampling() { [ "$(pstat 1)" = HS:alone ] && [ -n "$(election_needs 1)" ]; }
+  check "row E: node1 is a standby in an election (HS:alone, show counts monitors)" wait_for 90 sampling
+  show_expect E 1 no-primary 2 1 "an election is in progress; it needs [0-9]+ more monitors?"
+  n1=$(election_needs 1)
+  sleep 9   # two monitor intervals
+  n2=$(election_needs 1)
+  fewer() { [ -n "$n1" ] && [ -n "$n2" ] && [ "$n2" -lt "$n1" ] && [ "$n1" -le 31 ]; }
+  check "row E: the count goes down as monitors pass ($n1, then $n2 after 9 s; at most 31 for 30 samples)" fewer
+  show_base E 1
+  nobody_promoted() { [ -z "$(promoted_node)" ]; }
+  check "row E: still no primary while the election is open" nobody_promoted
+  step "row E recovery: xlog_check_count back to its default (3): a primary is elected"
+  cx crm_resource -r pgsql --delete-parameter xlog_check_count -Q >/dev/null 2>&1
+  check "recovery: a primary and its sync standby again" wait_for 180 replication_ready
+  want=$(promoted_node)
+  TW[E]=-
+  ledger E "$want"
 }
