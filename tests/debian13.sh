@@ -25,7 +25,7 @@ export PATH="$PATH:$HOME/.cargo/bin"
 CACHE=${D13_CACHE:-/var/cache/pgsql-ra-debian13}
 R=$CACHE/root
 LOG=$CACHE/build.log
-PKGS=mount,postgresql-17,pacemaker,pacemaker-cli-utils,corosync,resource-agents,iproute2,procps,iputils-ping,python3,util-linux,nftables,ca-certificates
+PKGS=mount,strace,postgresql-17,pacemaker,pacemaker-cli-utils,corosync,resource-agents,iproute2,procps,iputils-ping,python3,util-linux,nftables,ca-certificates
 STAMP="trixie $PKGS"
 mkdir -p "$CACHE"
 

@@ -17,6 +17,16 @@
 #   show_fits_80 I              true when no line of the plain form is longer than 80
 #   show_cib_unchanged I        true when the CIB's epoch/num_updates are the same before and
 #                               after a show on node I (with a settled cluster)
+#   show_traced I               one `pgsql show --json` on node I under `strace -f` (into
+#                               $H/show-nodeI.strace; the exit status is show's)
+#   show_trace_runs I           the programs that traced run started, one argv per line
+#   show_trace_only_reads I     true when each of them is a read: crm_mon -1 --output-as=xml,
+#                               cibadmin --query, crm_node -n, crm_attribute --query
+#   show_trace_writes I         every file the traced run (children included) opened for
+#                               writing, created, truncated, removed, renamed, linked,
+#                               re-owned or re-moded, with the call; /dev/null and libqb's
+#                               IPC buffers in /dev/shm (the cluster tools' connection to
+#                               the daemons) aside
 #
 # SHOW_AGENT is the installed agent (default /usr/lib/ocf/resource.d/$PROVIDER/pgsql);
 # SHOW_ARGS extra arguments (e.g. "--resource pgsql-clone").
@@ -94,4 +104,62 @@ show_cib_unchanged() {
   show_json "$1" >/dev/null 2>&1
   after=$(_show_cib_version "$1")
   [ -n "$before" ] && [ "$before" = "$after" ]
+}
+
+show_traced() {
+  rm -f "$H/show-node$1.strace"
+  # shellcheck disable=SC2086 # SHOW_ARGS is words
+  nx "$1" strace -f -qq -s 256 -o "$H/show-node$1.strace" \
+    -e trace=execve,open,openat,creat,truncate,unlink,unlinkat,rename,renameat,renameat2,link,linkat,symlink,symlinkat,mkdir,mkdirat,rmdir,chmod,fchmodat,chown,lchown,fchownat \
+    "$SHOW_AGENT" show --json $SHOW_ARGS
+}
+
+# _show_trace I MODE : python3 over node I's trace; MODE runs or writes
+_show_trace() {
+  python3 - "$H/show-node$1.strace" "$2" <<'PY'
+import re, sys
+path, mode = sys.argv[1], sys.argv[2]
+lines = open(path, errors="replace").read().splitlines()
+call = re.compile(r'^\d+\s+(\w+)\((.*)\)\s+=\s+(-?\d+)')
+first = True
+for l in lines:
+    m = call.match(l)
+    if not m or int(m.group(3)) < 0:
+        continue
+    name, args = m.group(1), m.group(2)
+    if mode == "runs" and name == "execve":
+        if first:           # the agent itself
+            first = False
+            continue
+        argv = re.search(r'\[(.*?)\]', args)
+        print(" ".join(re.findall(r'"((?:[^"\\]|\\.)*)"', argv.group(1))) if argv else args)
+    elif mode == "writes" and name != "execve":
+        paths = re.findall(r'"((?:[^"\\]|\\.)*)"', args)
+        target = paths[0] if paths else ""
+        if name in ("open", "openat"):
+            if not re.search(r'O_WRONLY|O_RDWR|O_CREAT|O_TRUNC', args):
+                continue
+        if target == "/dev/null" or re.match(r'/dev/shm/qb-', target):
+            continue
+        print(name, target)
+PY
+}
+show_trace_runs() { _show_trace "$1" runs; }
+show_trace_writes() { _show_trace "$1" writes; }
+show_trace_only_reads() {
+  local argv bad=0 n=0
+  while read -r argv; do
+    n=$((n + 1))
+    case " ${argv#* } " in
+      *" --delete"* | *" --update"* | *" -D "* | *" -v "*) bad=1 ;;
+    esac
+    case ${argv%% *} in
+      */crm_mon | crm_mon) [[ " $argv " == *" -1 "* ]] || bad=1 ;;
+      */cibadmin | cibadmin) [[ " $argv " == *" --query "* || " $argv " == *" -Q "* ]] || bad=1 ;;
+      */crm_node | crm_node) [[ " $argv " == *" -n "* || " $argv " == *" --name "* ]] || bad=1 ;;
+      */crm_attribute | crm_attribute) [[ " $argv " == *" --query "* || " $argv " == *" -G "* ]] || bad=1 ;;
+      *) bad=1 ;;
+    esac
+  done < <(show_trace_runs "$1")
+  [ "$n" -gt 0 ] && [ "$bad" = 0 ]
 }

@@ -59,6 +59,16 @@ export EXTRA_PARAMS="socketdir=/run/postgresql" PGHOST=/run/postgresql
 need_root versions/cluster.sh
 tee_output "$H/$TAP_LAYER.log"
 step() { echo; echo "# ===== $* ====="; }
+# traced_reads_only STEP I : one pgsql show on node I under strace: the programs it ran
+# (printed) are reads only, and it wrote no file (docs/contract.md §10)
+traced_reads_only() {
+  check "$1: pgsql show under strace on node$2 exits as show does (0-2)" show_traced_ok "$2"
+  show_trace_runs "$2" | sed "s/^/#   $1: show ran: /"
+  check "$1: every program pgsql show ran on node$2 only reads (crm_mon -1, cibadmin --query, crm_node -n)" show_trace_only_reads "$2"
+  no_writes() { ! show_trace_writes "$1" | sed 's/^/#   wrote: /' | grep .; }
+  check "$1: pgsql show on node$2 opened no file for writing, created, removed or renamed none" no_writes "$2"
+}
+show_traced_ok() { local rc=0; show_traced "$1" >/dev/null 2>&1 || rc=$?; [ "$rc" -le 2 ] && [ -s "$H/show-node$1.strace" ]; }
 
 TORN_DOWN=0
 teardown() {
@@ -125,6 +135,7 @@ primary_not_behind() {  # a promoted standby's replay position is not the primar
   [[ $p == */* && $s == */* ]] && [ "$(lsn_num "$p")" -ge "$(lsn_num "$s")" ]
 }
 check "pgsql show: the primary's WAL position is not behind its standby's" primary_not_behind
+traced_reads_only a "$P"
 mon -fA -1 2>&1 | sed -n '/Node List/,$p' | sed 's/^/#   /'
 
 # ======================================================================================
@@ -151,6 +162,7 @@ refused_for_lock() { [ "$(failed_start_reason "$P")" = "$REASON" ]; }
 check "start on node$P refused with: $REASON" refused_for_lock
 check "PostgreSQL was not started on node$P" no_postmaster_on "$P"
 show_expect b "$P" degraded 1 "$P" "PGSQL.lock"
+traced_reads_only b "$P"
 rejoined() { pstat "$1" | grep -qx "HS:sync" && standbys_ok "$REB_P"; }
 T_REJOIN=-
 if rebuild_node "$P"; then
@@ -166,5 +178,15 @@ check "synchronous commit via the VIP after the rejoin" insert_via_vip 3 "after 
 # ======================================================================================
 step "f. teardown"
 check "resources stopped, constraints then resources deleted" remove_resources
+# show_unreadable I PATTERN : pgsql show on node I exits 2 and its error matches PATTERN
+show_unreadable() {
+  local rc=0
+  show_plain "$1" > "$H/show-unreadable.out" 2>&1 || rc=$?
+  sed 's/^/#     /' "$H/show-unreadable.out"
+  [ "$rc" = 2 ] && grep -qE "$2" "$H/show-unreadable.out"
+}
+check "pgsql show without the resource: exit 2, 'the CIB has no clone'" show_unreadable 1 "the CIB has no clone"
+"$CLUSTER" stopnode 2 2>&1 | sed 's/^/# /'
+check "pgsql show on node2 with its Pacemaker stopped: exit 2, says what it could not read" show_unreadable 2 "could not|cannot|crm_mon|cibadmin"
 check "no PostgreSQL left running on any node" none_running
 finish
