@@ -20,6 +20,8 @@ ROOT=$(cd "$T/.." && pwd)
 TAP_LAYER=debian13
 # shellcheck source=lib/tap.sh
 . "$T/lib/tap.sh"
+# shellcheck source=versions/lib.sh
+. "$T/versions/lib.sh"
 need_root debian13.sh
 export PATH="$PATH:$HOME/.cargo/bin"
 CACHE=${D13_CACHE:-/var/cache/pgsql-ra-debian13}
@@ -29,11 +31,7 @@ PKGS=mount,strace,postgresql-17,pacemaker,pacemaker-cli-utils,corosync,resource-
 STAMP="trixie $PKGS"
 mkdir -p "$CACHE"
 
-installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
-if ! installed mmdebstrap; then
-  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends mmdebstrap; } \
-    > "$LOG" 2>&1 || bail "apt-get install mmdebstrap failed (log: $LOG)"
-fi
+apt_ensure "$LOG" mmdebstrap || bail "apt-get install mmdebstrap failed (log: $LOG)"
 
 # mounted_under DIR : a mount point at or below DIR exists (never delete such a tree)
 mounted_under() { awk -v d="$1" '$5 == d || index($5, d "/") == 1 {f=1} END{exit !f}' /proc/self/mountinfo; }
@@ -97,14 +95,12 @@ in_root PGBIN=/usr/lib/postgresql/17/bin BUILD=0 timeout 1500 bash "$ROOT/tests/
   > "$CACHE/cluster.log" 2>&1
 rc=$?
 sed 's/^/# d13: /' "$CACHE/cluster.log"
-line=$(grep -E '^versions-cluster-17: [0-9]+ passed, [0-9]+ failed' "$CACHE/cluster.log" | tail -1)
-if [ -z "$line" ]; then
-  nok "the cluster run in Debian 13 printed no summary (exit $rc, log $CACHE/cluster.log)"
-else
-  p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<< "$line"); f=$(sed -E 's/.*, ([0-9]+) failed.*/\1/' <<< "$line")
+if read -r p f < <(pgv_cluster_counts "$CACHE/cluster.log" 17); then
   PASS=$((PASS + p)); FAIL=$((FAIL + f))
   [ "$rc" = 0 ] || [ "$f" != 0 ] || nok "the cluster run exited $rc"
-  say "$line"
+  say "versions-cluster-17: $p passed, $f failed"
+else
+  nok "the cluster run in Debian 13 printed no summary (exit $rc, log $CACHE/cluster.log)"
 fi
 grep -E '^# times: ' "$CACHE/cluster.log" | tail -1
 cleanup

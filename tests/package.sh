@@ -23,11 +23,7 @@ AGENT=/usr/lib/ocf/resource.d/$PROVIDER/pgsql
 VERSION=$(sed -n '/^\[package\]/,/^\[/s/^version *= *"\(.*\)"/\1/p' "$ROOT/Cargo.toml" | sed -n 1p)
 LOG=$(mktemp /tmp/pgsql-package.XXXXXX.log)
 
-installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
-if ! installed mmdebstrap || ! installed libxml2-utils; then
-  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends mmdebstrap libxml2-utils; } \
-    >> "$LOG" 2>&1 || bail "apt-get install mmdebstrap libxml2-utils failed (log: $LOG)"
-fi
+apt_ensure "$LOG" mmdebstrap libxml2-utils || bail "apt-get install mmdebstrap libxml2-utils failed (log: $LOG)"
 
 built() { (cd "$ROOT" && bash packaging/build.sh) > "$LOG" 2>&1; }
 check "packaging/build.sh built both packages (log: $LOG)" built || { tail -30 "$LOG" | sed 's/^/# /'; bail "no packages"; }

@@ -45,16 +45,13 @@ blackbox_run() {
 # cluster_run MAJOR : the 2-node cluster run with MAJOR's server; sets CL_P, CL_F and
 # CL_TIMES (bring-up, failover, rejoin seconds from the run's "times:" line)
 cluster_run() {
-  local m=$1 log=$LOGS/cluster-$1.log rc line
+  local m=$1 log=$LOGS/cluster-$1.log rc
   PGBIN=$(pgv_bin "$m") PGCLIENT=$(pgv_client_bin) BUILD=0 \
     timeout 1800 bash "$T/versions/cluster.sh" > "$log" 2>&1; rc=$?
   grep -E '^(not )?ok ' "$log" | sed "s/^/#   $m cluster: /"
-  line=$(grep -E "^versions-cluster-$m: [0-9]+ passed, [0-9]+ failed" "$log" | tail -1)
-  if [ -z "$line" ]; then
+  if ! read -r CL_P CL_F < <(pgv_cluster_counts "$log" "$m"); then
     CL_P=0; CL_F=1; echo "#   $m cluster: no summary line (exit $rc, see $log)"; return
   fi
-  CL_P=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<< "$line")
-  CL_F=$(sed -E 's/.*, ([0-9]+) failed.*/\1/' <<< "$line")
   CL_TIMES=$(sed -nE 's/^# times: bringup_pri=([^ ]*) bringup_sync=([^ ]*) .*failover_pri=([^ ]*) .*rejoin=([^ ]*).*/bring-up \1 s (HS:sync \2 s), failover \3 s, rejoin \4 s/p' "$log" | tail -1)
   if [ "$rc" != 0 ] && [ "$CL_F" = 0 ]; then CL_F=1; echo "#   $m cluster: exited $rc"; fi
 }

@@ -39,6 +39,17 @@ bail() {
   exit 1
 }
 
+# apt_ensure LOG PKG... : the Debian packages PKG installed (apt-get update + install of the
+# missing ones, output appended to LOG); rc 0 when all are there afterwards
+apt_ensure() {
+  local log=$1 p missing=(); shift
+  for p in "$@"; do
+    [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"; } >> "$log" 2>&1
+}
+
 # need_root SCRIPT : exit 2 unless running as root
 need_root() { [ "$(id -u)" = 0 ] || { echo "$1 must run as root" >&2; exit 2; }; }
 

