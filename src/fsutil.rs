@@ -137,12 +137,16 @@ fn access_bits(meta: &fs::Metadata, who: &RunAs) -> u32 {
     if who.uid.is_root() {
         return 0o7;
     }
+    let (group, other) = ((mode >> 3) & 0o7, mode & 0o7);
     if meta.uid() == who.uid.as_raw() {
         (mode >> 6) & 0o7
-    } else if meta.gid() == who.gid.as_raw() || who.groups.contains(&Gid::from_raw(meta.gid())) {
-        (mode >> 3) & 0o7
+    } else if group == other {
+        // membership would not change the answer: no group database lookup
+        other
+    } else if meta.gid() == who.gid.as_raw() || who.groups().contains(&Gid::from_raw(meta.gid())) {
+        group
     } else {
-        mode & 0o7
+        other
     }
 }
 

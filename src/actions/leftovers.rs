@@ -66,15 +66,17 @@ fn socket_dirs<W: World>(w: &W, agent: &Agent, stale: Option<&PidFile>) -> Vec<P
     dirs.extend(stale.and_then(|p| p.socket_dir.clone()));
     let read = |p: &Path| w.read_file(p);
     let list = |d: &Path| w.list_dir(d);
-    for name in ["unix_socket_directories", "unix_socket_directory"] {
-        if let Some(v) = conftree::setting(&cfg.config, name, &read, &list) {
-            dirs.extend(
-                v.split(',')
-                    .map(|d| d.trim().trim_matches('"'))
-                    .filter(|d| d.starts_with('/'))
-                    .map(PathBuf::from),
-            );
-        }
+    let names = ["unix_socket_directories", "unix_socket_directory"];
+    for v in conftree::settings(&cfg.config, &names, &read, &list)
+        .into_iter()
+        .flatten()
+    {
+        dirs.extend(
+            v.split(',')
+                .map(|d| d.trim().trim_matches('"'))
+                .filter(|d| d.starts_with('/'))
+                .map(PathBuf::from),
+        );
     }
     let mut seen = Vec::new();
     dirs.retain(|d| {

@@ -41,8 +41,8 @@ fn config_file_usable(conf: &Path, pgdba: &RunAs) -> Result<()> {
             let mode = m.permissions().mode();
             let bit = if m.uid() == pgdba.uid.as_raw() {
                 0o400
-            } else if pgdba.groups.iter().any(|g| g.as_raw() == m.gid())
-                || m.gid() == pgdba.gid.as_raw()
+            } else if m.gid() == pgdba.gid.as_raw()
+                || pgdba.groups().iter().any(|g| g.as_raw() == m.gid())
             {
                 0o040
             } else {
@@ -140,9 +140,11 @@ pub fn local_checks(cfg: &Config, probe: bool) -> Result<Local> {
             })
             .unwrap_or_default()
     };
-    let socket_setting = ["unix_socket_directories", "unix_socket_directory"]
-        .into_iter()
-        .find(|s| conftree::setting(&cfg.config, s, &read, &list).is_some());
+    let names = ["unix_socket_directories", "unix_socket_directory"];
+    let socket_setting = conftree::settings(&cfg.config, &names, &read, &list)
+        .iter()
+        .zip(names)
+        .find_map(|(v, name)| v.as_ref().map(|_| name));
     if let (Some(name), None) = (socket_setting, &cfg.socketdir) {
         return Err(Error::configured(format!(
             "{} (or a file it includes) sets {name}: set the socketdir parameter to the same directory",

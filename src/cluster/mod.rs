@@ -49,6 +49,20 @@ pub enum ClusterError {
     Snapshot(#[from] snapshot::SnapshotError),
 }
 
+/// crm_mon's arguments for the snapshot: the nodes, the resources and the node attributes,
+/// nothing else (no fencing history: crm_mon then does not ask the fencer). On Pacemaker
+/// 2.1 and 3.0 the parsed view is the one of [`FULL_ARGS`] (tests/versions/cluster.sh).
+pub const SNAPSHOT_ARGS: [&str; 5] = [
+    "-1",
+    "--output-as=xml",
+    "--fence-history=0",
+    "--include=none",
+    "--include=nodes,resources,attributes",
+];
+
+/// crm_mon's whole XML (`pgsql show`).
+pub const FULL_ARGS: [&str; 2] = ["-1", "--output-as=xml"];
+
 /// Access to the cluster tools for one action.
 #[derive(Debug, Clone)]
 pub struct Crm {
@@ -119,14 +133,24 @@ impl Crm {
         .into())
     }
 
-    /// The cluster as crm_mon sees it now.
+    /// The cluster as crm_mon sees it now: only the sections the snapshot reads
+    /// ([`SNAPSHOT_ARGS`]).
     pub async fn snapshot<W: World>(&self, w: &mut W) -> Result<ClusterView> {
-        Ok(self.snapshot_with_xml(w).await?.0)
+        Ok(self.snapshot_from(w, &SNAPSHOT_ARGS).await?.0)
     }
 
-    /// [`Crm::snapshot`], with crm_mon's XML (for `pgsql show`'s `history::parse`).
+    /// [`Crm::snapshot`] from crm_mon's whole XML, returned too (for `pgsql show`'s
+    /// `history::parse`, which reads the operation history and failures).
     pub async fn snapshot_with_xml<W: World>(&self, w: &mut W) -> Result<(ClusterView, String)> {
-        let spec = self.tool("crm_mon").args(["-1", "--output-as=xml"]);
+        self.snapshot_from(w, &FULL_ARGS).await
+    }
+
+    async fn snapshot_from<W: World>(
+        &self,
+        w: &mut W,
+        args: &[&str],
+    ) -> Result<(ClusterView, String)> {
+        let spec = self.tool("crm_mon").args(args.iter().copied());
         let xml = self.run_retrying(w, &spec, Duration::from_secs(10)).await?;
         let mut view = snapshot::parse(&xml, &self.rsc).map_err(ClusterError::from)?;
         if view.nodes.values().any(|n| !n.online) {

@@ -24,24 +24,33 @@ pub struct RunAs {
     pub uid: Uid,
     /// Primary group id the child switches to.
     pub gid: Gid,
-    /// Supplementary groups the child gets (from the group database).
-    pub groups: Vec<Gid>,
+    /// Supplementary groups the child gets (from the group database), looked up on first
+    /// use: most actions never need them, and the lookup is the slowest part of a start.
+    pub groups: std::sync::OnceLock<Vec<Gid>>,
     /// Home directory from passwd; the child gets it as HOME.
     pub home: PathBuf,
 }
 
 impl RunAs {
-    /// Looks the user up (passwd and group databases).
+    /// Looks the user up (passwd; the group database when [`RunAs::groups`] is first asked).
     pub fn lookup(name: &str) -> Option<RunAs> {
         let user = nix::unistd::User::from_name(name).ok().flatten()?;
-        let cname = CString::new(name).ok()?;
-        let groups = nix::unistd::getgrouplist(&cname, user.gid).unwrap_or_else(|_| vec![user.gid]);
         Some(RunAs {
             name: name.to_string(),
             uid: user.uid,
             gid: user.gid,
-            groups,
+            groups: Default::default(),
             home: user.dir,
+        })
+    }
+
+    /// The supplementary groups (the primary group alone when the lookup fails).
+    pub fn groups(&self) -> &[Gid] {
+        self.groups.get_or_init(|| {
+            CString::new(self.name.as_str())
+                .ok()
+                .and_then(|c| nix::unistd::getgrouplist(&c, self.gid).ok())
+                .unwrap_or_else(|| vec![self.gid])
         })
     }
 }
@@ -189,7 +198,7 @@ impl CommandSpec {
                 .env("LOGNAME", &who.name)
                 .env("HOME", &who.home);
             if Uid::effective().is_root() && who.uid != Uid::effective() {
-                let (uid, gid, groups) = (who.uid, who.gid, who.groups.clone());
+                let (uid, gid, groups) = (who.uid, who.gid, who.groups().to_vec());
                 // SAFETY: only async-signal-safe system calls run between fork and exec.
                 unsafe {
                     cmd.pre_exec(move || {

@@ -18,7 +18,7 @@ fn me() -> RunAs {
         name: "me".into(),
         uid: Uid::effective(),
         gid: Gid::effective(),
-        groups: vec![],
+        groups: Default::default(),
         home: "/".into(),
     }
 }

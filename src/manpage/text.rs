@@ -69,6 +69,11 @@ pub const FILES: &[(&str, &str)] = &[
     ("<pgdata>/standby.signal", "Makes the server a standby (PostgreSQL 12 and later)."),
     ("<pgdata>/recovery.conf", "The recovery settings before PostgreSQL 12."),
     ("<tmpdir>/xlog_note.N", "A standby's samples while electing a primary."),
+    (
+        "<tmpdir>/standby_streaming",
+        "The WAL receiver connection a standby's last snapshot found in order: while it \
+         streams on it, the standby's monitor needs no cluster snapshot.",
+    ),
     ("postgresql.conf (config)", "Gets the include lines (# added by pgsql RA); nothing else is changed."),
     ("the server log (logfile)", "Created owned by pgdba when missing; never through a symlink."),
     ("<pgdata>/postmaster.pid", "Read; a stale one is removed at start and after stop."),

@@ -49,18 +49,29 @@ pub fn setting(
     read: &dyn Fn(&Path) -> Option<String>,
     list: &dyn Fn(&Path) -> Vec<String>,
 ) -> Option<String> {
-    let mut found = None;
-    walk(path, &name.to_ascii_lowercase(), read, list, 0, &mut found);
+    settings(path, &[name], read, list).pop().flatten()
+}
+
+/// The values of `names` (in their order), reading the files once.
+pub fn settings(
+    path: &Path,
+    names: &[&str],
+    read: &dyn Fn(&Path) -> Option<String>,
+    list: &dyn Fn(&Path) -> Vec<String>,
+) -> Vec<Option<String>> {
+    let names: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+    let mut found = vec![None; names.len()];
+    walk(path, &names, read, list, 0, &mut found);
     found
 }
 
 fn walk(
     path: &Path,
-    name: &str,
+    names: &[String],
     read: &dyn Fn(&Path) -> Option<String>,
     list: &dyn Fn(&Path) -> Vec<String>,
     depth: usize,
-    found: &mut Option<String>,
+    found: &mut [Option<String>],
 ) {
     if depth > MAX_DEPTH {
         return;
@@ -69,7 +80,7 @@ fn walk(
     for (k, v) in directives(&text) {
         match k.as_str() {
             "include" | "include_if_exists" => {
-                walk(&resolve(path, &v), name, read, list, depth + 1, found)
+                walk(&resolve(path, &v), names, read, list, depth + 1, found)
             }
             "include_dir" => {
                 let dir = resolve(path, &v);
@@ -79,11 +90,14 @@ fn walk(
                     .collect();
                 files.sort();
                 for f in files {
-                    walk(&dir.join(f), name, read, list, depth + 1, found);
+                    walk(&dir.join(f), names, read, list, depth + 1, found);
                 }
             }
-            k if k == name => *found = Some(v),
-            _ => {}
+            k => {
+                if let Some(i) = names.iter().position(|n| n == k) {
+                    found[i] = Some(v);
+                }
+            }
         }
     }
 }

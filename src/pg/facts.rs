@@ -41,6 +41,10 @@ pub struct ServerFacts {
     /// The WAL receiver's status is `streaming` (9.6 and later; false before, where the
     /// view does not exist): promote probes the upstream then (docs/contract.md §5.9).
     pub receiver_streaming: bool,
+    /// The streaming WAL receiver's identity, `<pid>@<backend_start as epoch>` (10 and
+    /// later): one value per replication connection, so an unchanged value means the same
+    /// connection has streamed all along (docs/contract.md §5.10.1).
+    pub receiver: Option<String>,
     /// `synchronous_standby_names` as the server uses it now.
     pub sync_standby_names: String,
     /// pg_stat_replication.
@@ -70,18 +74,24 @@ pub fn facts_sql(version: Option<PgVersion>) -> String {
             "pg_current_wal_lsn()",
         )
     };
-    let (receiver, streaming) = if !has_receiver_view(version) {
-        ("0", "false")
+    let (receiver, streaming, identity) = if !has_receiver_view(version) {
+        ("0", "false", "null::text")
     } else {
         (
-            "(select count(*) from pg_stat_wal_receiver)",
-            "exists (select 1 from pg_stat_wal_receiver where status = 'streaming')",
+            // the functions behind pg_stat_wal_receiver and pg_stat_activity: a new
+            // backend answers them without loading the views' rewrite rules
+            "(select count(*) from pg_stat_get_wal_receiver() r where r.pid is not null)",
+            "exists (select 1 from pg_stat_get_wal_receiver() r where r.status = 'streaming')",
+            // pg_stat_get_activity lists the WAL receiver from 10 on: null before
+            "(select r.pid::text || '@' || extract(epoch from a.backend_start)::text \
+             from pg_stat_get_wal_receiver() r, pg_stat_get_activity(r.pid) a \
+             where r.status = 'streaming')",
         )
     };
     format!(
         "select pg_is_in_recovery(), {replay}, {receive}, \
          case when pg_is_in_recovery() then null else {current} end, {receiver}, \
-         current_setting('synchronous_standby_names'), {streaming}; \
+         current_setting('synchronous_standby_names'), {streaming}, {identity}; \
          {}",
         super::queries::REPLICATION_STATE
     )
@@ -122,6 +132,7 @@ pub fn parse_facts(sets: &[Vec<Vec<Option<String>>>]) -> Result<ServerFacts, PgE
         wal_receiver: col(4).is_some_and(|v| v != "0"),
         sync_standby_names: col(5).unwrap_or_default(),
         receiver_streaming: col(6).as_deref() == Some("t"),
+        receiver: col(7).filter(|v| !v.is_empty()),
         replication,
     })
 }

@@ -9,6 +9,7 @@ pub mod monitor;
 pub mod notify;
 pub mod observation;
 pub mod promote;
+pub mod proof;
 pub mod start;
 pub mod stop;
 #[cfg(test)]

@@ -17,8 +17,8 @@ use crate::ocf::OcfStatus;
 use crate::pg::facts::ReplicationRow;
 use tracing::Level;
 
-/// Does this monitor need the cluster snapshot? Not when PostgreSQL is down: no cluster
-/// tool is called then.
+/// Does this monitor need any cluster tool? Not when PostgreSQL is down. When it runs,
+/// `proof::snapshot_needed` tells whether a standby may go without the snapshot.
 pub fn needs_cluster(server_running: bool) -> bool {
     server_running
 }
@@ -143,6 +143,13 @@ pub fn decide(cfg: &Config, obs: &Observation) -> Decision {
     if obs.probe {
         p.set(&me, Attr::Score, CAN_NOT_PROMOTE);
     }
+    if obs.snapshot_skipped {
+        p.note(
+            Level::DEBUG,
+            "streaming from the primary on the connection a snapshot saw in order: no snapshot",
+        );
+        return p.finish(Outcome::Status(OcfStatus::Success));
+    }
     if !obs.cluster_reachable {
         // without a snapshot nobody can tell whether a primary exists: no election
         p.note(
@@ -183,5 +190,6 @@ pub fn decide(cfg: &Config, obs: &Observation) -> Decision {
     } else if obs.view.get(&me, Attr::DataStatus) == Some("DISCONNECT") {
         p.set(&me, Attr::Status, "HS:alone");
     }
+    super::proof::record_steps(&mut p, cfg, obs);
     p.finish(Outcome::Status(OcfStatus::Success))
 }

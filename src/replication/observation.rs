@@ -68,6 +68,8 @@ pub struct TmpState {
     pub notes: BTreeMap<u32, String>,
     /// The text of rep_mode.conf, when it exists.
     pub rep_mode: Option<String>,
+    /// The text of standby_streaming, when it exists (`replication::proof`).
+    pub streaming: Option<String>,
 }
 
 /// Everything one replication action decides from.
@@ -77,8 +79,10 @@ pub struct Observation {
     pub me: String,
     /// The cluster snapshot (empty when it could not be taken).
     pub view: ClusterView,
-    /// False when stop or demote went on without a snapshot.
+    /// False when stop or demote went on without a snapshot, or a monitor did not take one.
     pub cluster_reachable: bool,
+    /// A standby monitor did not take the snapshot: its proof held (`replication::proof`).
+    pub snapshot_skipped: bool,
     /// The local server.
     pub server: Server,
     /// promote only: the probe of the upstream (`None`: not made, as the receiver did not

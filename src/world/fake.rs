@@ -67,6 +67,8 @@ pub struct FakeWorld {
     pub receiver_down: bool,
     /// A standby's WAL receiver says `streaming` (when it runs).
     pub receiver_streaming: bool,
+    /// The streaming receiver's identity the facts query reports (empty: none).
+    pub receiver_conn: String,
     /// A TCP probe finds a server listening (promote's upstream).
     pub upstream_answers: bool,
     /// Writes and removals under this directory fail (a full or read-only tmpdir).
@@ -177,6 +179,10 @@ impl FakeWorld {
         Ok(())
     }
 
+    fn receiver_streams(&self) -> bool {
+        self.in_recovery && !self.receiver_down && self.receiver_streaming
+    }
+
     fn answer(&self, sql: &str) -> Rows {
         let s = |v: &str| Some(v.to_string());
         let t = if self.in_recovery { "t" } else { "f" };
@@ -198,13 +204,9 @@ impl FakeWorld {
                     "0"
                 }),
                 s(&self.sync_names),
-                s(
-                    if self.in_recovery && !self.receiver_down && self.receiver_streaming {
-                        "t"
-                    } else {
-                        "f"
-                    },
-                ),
+                s(if self.receiver_streams() { "t" } else { "f" }),
+                Some(self.receiver_conn.clone())
+                    .filter(|c| self.receiver_streams() && !c.is_empty()),
             ]];
         }
         if sql == crate::pg::queries::IS_IN_RECOVERY {

@@ -39,6 +39,8 @@ CRM_VIA=cx
 . "$T/harness/show-checks.sh"
 # shellcheck source=../faults/show.sh
 . "$T/faults/show.sh"
+# shellcheck source=../harness/monitor-checks.sh
+. "$T/harness/monitor-checks.sh"
 PROVIDER=${PROVIDER:-pgsqlrs}
 CLUSTER=$T/harness/cluster2.sh
 # shellcheck disable=SC2034  # XMLGEN is read by pgclone.sh's create_resources
@@ -137,6 +139,10 @@ primary_not_behind() {  # a promoted standby's replay position is not the primar
 check "pgsql show: the primary's WAL position is not behind its standby's" primary_not_behind
 traced_reads_only a "$P"
 mon -fA -1 2>&1 | sed -n '/Node List/,$p' | sed 's/^/#   /'
+
+# ======================================================================================
+step "a2. the monitor's snapshot (docs/contract.md §5.10.1)"
+. "$V/monitor.sh"
 
 # ======================================================================================
 step "b. kill -9 of the primary's postmaster while the client commits via the VIP"

@@ -128,7 +128,33 @@ pub async fn run<W: World>(w: &mut W, agent: &Agent) -> Result<OcfStatus> {
                 w.monitor_query(&cfg.monitor_sql, agent.ctx.deadline)
                     .await?;
             }
-            let obs = observe::observe(w, agent, server, Cluster::BestEffort).await?;
+            let tmp = observe::tmp_state(w, agent);
+            let ctx = &agent.ctx;
+            let need = replication::proof::snapshot_needed(
+                cfg,
+                ctx.is_probe(),
+                ctx.read_only(),
+                &server,
+                &tmp,
+            );
+            let mut upstream = None;
+            let cluster = match need {
+                Some(why) => {
+                    tracing::debug!("taking the cluster snapshot: {why}");
+                    Cluster::BestEffort
+                }
+                None => {
+                    upstream = observe::upstream(w, agent, &server).await;
+                    if upstream.as_ref().is_some_and(|u| u.alive) {
+                        Cluster::Skipped
+                    } else {
+                        tracing::debug!("taking the cluster snapshot: master_ip does not answer");
+                        Cluster::BestEffort
+                    }
+                }
+            };
+            let mut obs = observe::observe_with(w, agent, server, cluster, tmp).await?;
+            obs.upstream = upstream;
             agent.ctx.tell(&observe::describe_view(&obs));
             control(w, agent, &obs, &replication::monitor::decide(cfg, &obs)).await
         }

@@ -26,6 +26,8 @@ pub enum Cluster {
     Required,
     /// Short budget; without it the action goes on (stop, demote, monitor).
     BestEffort,
+    /// Not taken: a standby monitor's proof held (`replication::proof`).
+    Skipped,
 }
 
 /// Whether the action needs the server's facts.
@@ -136,6 +138,7 @@ pub fn tmp_state<W: World>(w: &W, agent: &Agent) -> TmpState {
         lock: w.exists(&lock_file(cfg)),
         notes,
         rep_mode: w.read_file(&rep_mode_file(cfg)),
+        streaming: w.read_file(&crate::replication::proof::record_file(cfg)),
     }
 }
 
@@ -146,10 +149,27 @@ pub async fn observe<W: World>(
     server: Server,
     cluster: Cluster,
 ) -> Result<Observation> {
+    let tmp = tmp_state(w, agent);
+    observe_with(w, agent, server, cluster, tmp).await
+}
+
+/// [`observe`] with tmpdir already read.
+pub async fn observe_with<W: World>(
+    w: &mut W,
+    agent: &Agent,
+    server: Server,
+    cluster: Cluster,
+    tmp: TmpState,
+) -> Result<Observation> {
     let me = node_name(w, &agent.ctx).await;
     let crm = crm(agent);
+    let empty = || ClusterView {
+        rsc: crm.rsc.clone(),
+        ..Default::default()
+    };
     let (view, reachable) = match cluster {
         Cluster::Required => (crm.snapshot(w).await?, true),
+        Cluster::Skipped => (empty(), false),
         Cluster::BestEffort => {
             let mut quick = crm.clone();
             quick.deadline = crate::clock::within(BEST_EFFORT, crm.deadline);
@@ -160,11 +180,7 @@ pub async fn observe<W: World>(
                         "no cluster snapshot ({}); going on without it",
                         crate::error::chain(&e)
                     );
-                    let empty = ClusterView {
-                        rsc: crm.rsc.clone(),
-                        ..Default::default()
-                    };
-                    (empty, false)
+                    (empty(), false)
                 }
             }
         }
@@ -173,9 +189,10 @@ pub async fn observe<W: World>(
         me,
         view,
         cluster_reachable: reachable,
+        snapshot_skipped: cluster == Cluster::Skipped,
         server,
         upstream: None,
-        tmp: tmp_state(w, agent),
+        tmp,
         probe: agent.ctx.is_probe(),
         notify: agent.ctx.meta.notify.clone(),
         version: agent.version.unwrap_or(PgVersion::new(12, 0)),
@@ -226,6 +243,9 @@ pub fn describe(server: &Server) -> String {
 
 /// One line on the snapshot, for an operator at a terminal.
 pub fn describe_view(obs: &Observation) -> String {
+    if obs.snapshot_skipped {
+        return "no cluster snapshot needed: streaming from the primary".into();
+    }
     if !obs.cluster_reachable {
         return "no cluster snapshot".into();
     }

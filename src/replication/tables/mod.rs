@@ -98,6 +98,7 @@ pub(super) fn facts(in_recovery: bool, rows: &[(&str, &str, &str)]) -> ServerFac
         location: Lsn::parse("0/5000060"),
         wal_receiver: in_recovery,
         receiver_streaming: false,
+        receiver: None,
         sync_standby_names: String::new(),
         replication: rows
             .iter()
@@ -121,6 +122,7 @@ pub(super) fn obs(srv: Srv, promoted: &[&str], mine: &[(Attr, &str)]) -> Observa
         me: "n1".into(),
         view: view(&[("n1", true, mine), ("n2", true, &others)], promoted),
         cluster_reachable: true,
+        snapshot_skipped: false,
         server: match srv {
             Srv::Down => Server::Down,
             Srv::Primary => Server::Up {

@@ -6,6 +6,7 @@ mod fidelity;
 mod frozen;
 mod guard;
 mod sequences;
+mod standby_proof;
 
 use std::path::PathBuf;
 

@@ -13,7 +13,7 @@ fn primary_monitor_steady_state_is_one_snapshot_and_one_round_trip() {
     assert_eq!(run(&mut w, &a).unwrap(), OcfStatus::RunningPromoted);
     assert_eq!(
         w.runs("crm_mon"),
-        vec!["/usr/sbin/crm_mon -1 --output-as=xml"]
+        vec!["/usr/sbin/crm_mon -1 --output-as=xml --fence-history=0 --include=none --include=nodes,resources,attributes"]
     );
     assert_eq!(w.queries().len(), 1, "{:?}", w.queries());
     assert!(w.runs("crm_attribute").is_empty(), "{:?}", w.events);
@@ -55,7 +55,7 @@ fn primary_monitor_names_a_new_sync_standby_and_looks_again() {
     let q = w.queries();
     assert_eq!(q.len(), 3, "{q:?}");
     assert_eq!(q[1], "select pg_reload_conf()");
-    assert!(q[2].starts_with("select application_name"));
+    assert!(q[2].starts_with("select a.application_name"));
     assert!(w
         .events
         .contains(&Event::Sleep(std::time::Duration::from_secs(2))));
