@@ -50,6 +50,15 @@ for ph, phl in (("idle", "idle"), ("load", "under pgbench")):
                 (f"{t}_cpu", f"monitor on the {rl}, {phl}: CPU user+sys incl. children", 1000, "ms", 0),
                 (f"{t}_exec", f"monitor on the {rl}, {phl}: programs executed (execve)", 1, "", 0),
                 (f"{t}_rss", f"monitor on the {rl}, {phl}: peak RSS (largest process)", 1 / 1024, "MiB", 1)]
+MON += [("floor_crm_wall", "the primary monitor's one program alone (`crm_mon`, trimmed form), idle: wall", 1000, "ms", 0),
+        ("floor_crm_cpu", "the primary monitor's one program alone (`crm_mon`, trimmed form), idle: CPU", 1000, "ms", 0)]
+SPLIT = []
+for how, hl, dl in (("kill", "kill -9", "the failed monitor's result"),
+                    ("crash", "node crash", "the survivor's \"state is now lost\"")):
+    SPLIT += [(f"{how}_split_detect", f"{hl}: failure → Pacemaker knows ({dl})", 1, "s", 2),
+              (f"{how}_split_sched", f"{hl}: → first recovery operation starts (Pacemaker)", 1, "s", 2),
+              (f"{how}_split_agent", f"{hl}: first recovery operation → new primary's promote returns (the agents' work)", 1, "s", 2),
+              (f"{how}_split_vip", f"{hl}: promote returned → VIP started on the new primary", 1, "s", 2)]
 FAIL = [("kill_write", "kill -9 primary postmaster → write via VIP succeeds", 1, "s", 1),
         ("kill_promoted", "kill -9 primary postmaster → standby Promoted (crm_mon)", 1, "s", 1),
         ("crash_write", "node crash → write via VIP succeeds", 1, "s", 1),
@@ -143,6 +152,12 @@ md += ["## Failover", "",
        "`cluster2.sh crashnode`) to the end of the first acknowledged commit that started after "
        "it. Ours and the shell agent run `rep_mode=sync` (PG-REX layout); PAF has no sync "
        "notion and replicates asynchronously.", "", table(FAIL), ""]
+md += ["## Failover split", "",
+       "The same failovers, split by the nodes' pacemaker.log (millisecond timestamps, one host "
+       "clock; `bench/failover_split.py`): detection (the monitor interval, or Corosync's token "
+       "timeout for a crash), Pacemaker's scheduling, the agents' own work from the first "
+       "operation of the recovery (notifications, demote/stop of the failed instance, promote) "
+       "to the new primary's promote returning, and the VIP's start after it.", "", table(SPLIT), ""]
 md += ["## Bring-up", "",
        "From `cibadmin -C` of the resources (data directories prepared before: initdb on node1, "
        "pg_basebackup to node2) to the first Promoted instance and to a streaming standby "
@@ -182,8 +197,13 @@ md += ["## Notes", "",
        "- pgbench TPS is for information only: it varies from run to run on this 2-core "
        "machine, where the cluster, pgbench and the samples share the cores (ours and the "
        "shell agent run synchronous replication, PAF asynchronous).",
-       "- Ours executes 2 programs per monitor: itself and one `crm_mon -1 --output-as=xml` "
-       "(no attribute tool ran in these steady-state monitors).",
+       "- Ours in the steady state (docs/contract.md §5.10.1): the primary's monitor executes "
+       "itself and one `crm_mon -1 --output-as=xml --fence-history=0 --include=none "
+       "--include=nodes,resources,attributes`, and costs that crm_mon (the 'alone' rows: "
+       "a Pacemaker tool loads about 40 shared libraries before it asks pacemaker-based for "
+       "anything) plus one PostgreSQL connection and round trip; a standby's executes only "
+       "itself (no snapshot while it streams on a connection already checked and master_ip "
+       "answers): one connection, one round trip, one TCP connect.",
        ""]
 md += ["## What each agent needed (from the run)", ""]
 for a in AGENTS:

@@ -181,6 +181,16 @@ capture_env() {
   return $ok
 }
 
+# crm_floor I : records floor_crm_wall floor_crm_cpu, the agent's snapshot (crm_mon's
+# trimmed form) run alone on node I under measure.py
+crm_floor() {
+  local wall cpu
+  (cd / && nx "$1" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin /usr/bin/python3 "$B/measure.py" "$H/measure.out" \
+     /usr/sbin/crm_mon -1 --output-as=xml --fence-history=0 --include=none --include=nodes,resources,attributes >/dev/null 2>&1)
+  read -r wall cpu _ < <(tail -1 "$H/measure.out")
+  printf '%s\t%s\n%s\t%s\n' floor_crm_wall "$wall" floor_crm_cpu "$cpu" >> "$R/$AG.tsv"
+}
+
 # --- one monitor by hand: wall, CPU (user+sys incl. children), max RSS, executed programs ---
 # mon_sample I ENVFILE TAG : records TAG_wall TAG_cpu TAG_rss TAG_exec TAG_rc
 mon_sample() {
@@ -252,6 +262,8 @@ round() {
     mon_sample "$S" "$H/env-$AG-std" idle_std
     sleep 0.2
   done
+  # the floor of a primary's monitor: the one crm_mon it runs, alone (docs/contract.md §5.10)
+  [ "$AG" = ours ] && for k in $(seq 1 "$MON_N"); do crm_floor "$P"; done
   say "pgbench -i -s 10, then pgbench -c 4 -j 2 -T $LOAD_T on node$P (local socket)"
   pgx "$P" "$PGBIN/pgbench" -i -s 10 -q postgres > "$H/pgbench-init-$AG.out" 2>&1 || say "pgbench -i failed"
   local pgb_t0; pgb_t0=$(now)
@@ -315,6 +327,10 @@ failover() {
     sleep 0.2
   done
   writer_stop
+  local x x1 x2 x3 x4
+  read -r x1 x2 x3 x4 < <(python3 "$B/failover_split.py" "$H" "$t0" "$P" "$S")
+  say "split: detect $x1 s, Pacemaker $x2 s, agents $x3 s, VIP $x4 s"
+  for x in "detect $x1" "sched $x2" "agent $x3" "vip $x4"; do [ "${x#* }" != - ] && rec "${how}_split_${x% *}" "${x#* }"; done
   [ "$tp" != - ] && rec "${how}_promoted" "$tp"
   [ "$tw" != - ] && rec "${how}_write" "$tw"
   if [ "$tw" = - ]; then

@@ -28,7 +28,9 @@ for m in create_promoted create_streaming create_sync \
          load_pri_wall load_std_wall pgbench_tps \
          crash_write crash_promoted crash_rejoin_cleanup \
          switch_promoted switch_write \
-         kill_write kill_promoted kill_rejoin_cleanup; do
+         kill_write kill_promoted kill_rejoin_cleanup floor_crm_wall floor_crm_cpu \
+         crash_split_detect crash_split_sched crash_split_agent crash_split_vip \
+         kill_split_detect kill_split_sched kill_split_agent kill_split_vip; do
   if awk -F'\t' -v m="$m" '$1 == m && $2 ~ /^[0-9.]+$/ {f = 1} END {exit !f}' "$R/ours.tsv" 2>/dev/null; then
     ok "figure $m: $(awk -F'\t' -v m="$m" '$1 == m {print $2; exit}' "$R/ours.tsv")"
   else
