@@ -197,6 +197,13 @@ md += ["## Notes", "",
        "- pgbench TPS is for information only: it varies from run to run on this 2-core "
        "machine, where the cluster, pgbench and the samples share the cores (ours and the "
        "shell agent run synchronous replication, PAF asynchronous).",
+       "- Failover split, node crash: ours spends up to 1 s more of the agents' work in "
+       "promote's guard against two primaries (docs/contract.md §5.9): after a power loss the "
+       "standby's WAL receiver still says streaming over the half-open connection, so promote "
+       "first tries master_ip:pgport for 1 s and promotes only when nothing answers. The shell "
+       "agent and PAF promote without that check (without fencing, a partitioned old primary "
+       "would still take writes). After a kill -9 the receiver does not stream and nothing is "
+       "probed.",
        "- Ours in the steady state (docs/contract.md §5.10.1): the primary's monitor executes "
        "itself and one `crm_mon -1 --output-as=xml --fence-history=0 --include=none "
        "--include=nodes,resources,attributes`, and costs that crm_mon (the 'alone' rows: "
