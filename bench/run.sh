@@ -29,6 +29,7 @@ ROOT=$(cd "$B/.." && pwd)
 export HARNESS_DIR=${HARNESS_DIR:-/tmp/pgsql-ra-bench} NET=${NET:-10.78.0} NETNS_PREFIX=${NETNS_PREFIX:-pgrb}
 . "$ROOT/tests/harness/lib.sh"
 . "$ROOT/tests/harness/pgclone.sh"
+. "$ROOT/tests/harness/monitor-checks.sh"   # SNAPSHOT_ARGS
 CLUSTER=$ROOT/tests/harness/cluster2.sh
 XMLGEN=$ROOT/tests/harness/pgsql-clone-xml.sh
 export WAIT_STEP=0.2
@@ -186,7 +187,7 @@ capture_env() {
 crm_floor() {
   local wall cpu
   (cd / && nx "$1" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin /usr/bin/python3 "$B/measure.py" "$H/measure.out" \
-     /usr/sbin/crm_mon -1 --output-as=xml --fence-history=0 --include=none --include=nodes,resources,attributes >/dev/null 2>&1)
+     /usr/sbin/crm_mon "${SNAPSHOT_ARGS[@]}" >/dev/null 2>&1)
   read -r wall cpu _ < <(tail -1 "$H/measure.out")
   printf '%s\t%s\n%s\t%s\n' floor_crm_wall "$wall" floor_crm_cpu "$cpu" >> "$R/$AG.tsv"
 }

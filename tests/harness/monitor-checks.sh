@@ -23,6 +23,9 @@
 # MON_AGENT is the installed agent (default /usr/lib/ocf/resource.d/$PROVIDER/pgsql).
 
 MON_AGENT=${MON_AGENT:-/usr/lib/ocf/resource.d/${PROVIDER:-pgsqlrs}/pgsql}
+# crm_mon's arguments for the agent's snapshot (src/cluster/mod.rs, SNAPSHOT_ARGS); also
+# bench/run.sh's crm_floor
+SNAPSHOT_ARGS=(-1 --output-as=xml --fence-history=0 --include=none "--include=nodes,resources,attributes")
 MON_DIR=${MON_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
 
 mon_env() {
@@ -84,8 +87,7 @@ mon_snapshots() { mon_programs "$1" | grep -c '^/usr/sbin/crm_mon ' || true; }
 crm_views_equal() {
   local i=$1
   nx "$i" crm_mon -1 --output-as=xml > "$H/crm-full-node$i.xml" 2>/dev/null || return 1
-  nx "$i" crm_mon -1 --output-as=xml --fence-history=0 --include=none \
-    --include=nodes,resources,attributes > "$H/crm-trim-node$i.xml" 2>/dev/null || return 1
+  nx "$i" crm_mon "${SNAPSHOT_ARGS[@]}" > "$H/crm-trim-node$i.xml" 2>/dev/null || return 1
   python3 "$MON_DIR/crm_view.py" pgsql "$H/crm-full-node$i.xml" "$H/crm-trim-node$i.xml"
 }
 

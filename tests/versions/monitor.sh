@@ -21,7 +21,7 @@ check "steady state: node$S's monitor returns 0 and runs no program (no snapshot
 primary_mon_one_snapshot() {
   local rc; rc=$(mon_traced "$P")
   say "primary monitor on node$P: rc $rc, programs: $(mon_programs "$P" | tr '\n' ';')"
-  [ "$rc" = 8 ] && [ "$(mon_programs "$P")" = "/usr/sbin/crm_mon -1 --output-as=xml --fence-history=0 --include=none --include=nodes,resources,attributes" ]
+  [ "$rc" = 8 ] && [ "$(mon_programs "$P")" = "/usr/sbin/crm_mon ${SNAPSHOT_ARGS[*]}" ]
 }
 check "steady state: node$P's monitor returns 8 and runs one crm_mon (trimmed), nothing else" primary_mon_one_snapshot
 
