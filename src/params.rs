@@ -111,6 +111,8 @@ pub const PARAMS: &[Param] = &[
       "Extra libpq options appended to primary_conninfo, for example keepalives_idle=60."),
     p("restart_on_promote", B, "false", "promote by restart",
       "Promote by restarting the server as a primary instead of pg_ctl promote."),
+    p("rejoin_after_switchover", B, "false", "rejoin a cleanly switched-over primary",
+      "After a switchover, start the former primary as a standby despite PGSQL.lock when it is proven safe: it shut down cleanly (pg_controldata: shut down) and the promoted standby found that shutdown checkpoint in its own WAL. A demote then shuts down fast first whatever stop_escalate says. Off: PGSQL.lock stays until the operator removes it."),
     p("replication_slot_name", S, "", "replication slot prefix",
       "When set, one physical replication slot per standby, named <value>_<node> (node lowercased, '.' and '-' turned into '_'). Only a-z, 0-9 and _ are allowed. Needs PostgreSQL 9.4 or later."),
     p("tmpdir", S, "/var/lib/pgsql/tmp", "agent state directory",
@@ -177,10 +179,11 @@ mod tests {
             ("xlog_check_count", "3"),
             ("crm_attr_timeout", "5"),
             ("check_wal_receiver", "false"),
+            ("rejoin_after_switchover", "false"),
         ];
         for (name, default) in table {
             assert_eq!(find(name).map(|p| p.default), Some(default), "{name}");
         }
-        assert_eq!(PARAMS.len(), 33);
+        assert_eq!(PARAMS.len(), 34);
     }
 }

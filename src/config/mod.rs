@@ -11,41 +11,7 @@ use crate::ocf::{Env, Meta};
 use crate::params::{self, Kind};
 use crate::words;
 
-/// The `rep_mode` parameter: whether and how the server takes part in replication.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RepMode {
-    /// `none`: a single server without replication.
-    None,
-    /// `async`: a promotable clone with asynchronous streaming replication.
-    Async,
-    /// `sync`: a promotable clone that keeps one synchronous standby.
-    Sync,
-    /// `slave`: a plain primitive that always runs as a standby of `master_ip`.
-    Slave,
-}
-
-impl RepMode {
-    /// The mode named by a `rep_mode` value; `None` for an unknown name.
-    pub fn parse(s: &str) -> Option<RepMode> {
-        match s {
-            "none" => Some(RepMode::None),
-            "async" => Some(RepMode::Async),
-            "sync" => Some(RepMode::Sync),
-            "slave" => Some(RepMode::Slave),
-            _ => None,
-        }
-    }
-
-    /// async and sync: the promotable clone with the replication state machine.
-    pub fn is_replication(self) -> bool {
-        matches!(self, RepMode::Async | RepMode::Sync)
-    }
-
-    /// Modes that write a recovery configuration (standbys).
-    pub fn uses_recovery_config(self) -> bool {
-        self != RepMode::None
-    }
-}
+pub use rep_mode::RepMode;
 
 /// The typed instance parameters, checked for consistency (level 0).
 #[derive(Debug, Clone)]
@@ -107,6 +73,9 @@ pub struct Config {
     pub recovery_end_command: String,
     /// Promote by restarting the server as a primary instead of pg_ctl promote (`restart_on_promote`).
     pub restart_on_promote: bool,
+    /// After a switchover, a former primary proven to hold a prefix of the new primary's
+    /// history starts as a standby despite PGSQL.lock (`rejoin_after_switchover`, §5.12).
+    pub rejoin_after_switchover: bool,
     /// Prefix of the per-standby replication slot names; empty means no slots (`replication_slot_name`).
     pub replication_slot_name: String,
     /// Directory for the agent's state files: lock file, rep_mode.conf, recovery configuration, election notes (`tmpdir`).
@@ -211,6 +180,7 @@ pub fn check_env(env: &Env) -> Result<(), Error> {
 }
 
 pub mod lookup;
+mod rep_mode;
 pub(crate) mod rules;
 
 impl Config {
@@ -261,6 +231,7 @@ impl Config {
             archive_cleanup_command: raw.s("archive_cleanup_command"),
             recovery_end_command: raw.s("recovery_end_command"),
             restart_on_promote: raw.boolean("restart_on_promote")?,
+            rejoin_after_switchover: raw.boolean("rejoin_after_switchover")?,
             replication_slot_name: raw.s("replication_slot_name"),
             tmpdir: PathBuf::from(raw.s("tmpdir")),
             xlog_check_count: u32::try_from(raw.int("xlog_check_count")?)
@@ -390,6 +361,10 @@ impl Config {
     pub fn escalate_after(&self, standby: bool) -> Duration {
         if standby {
             self.stop_escalate_in_slave
+        } else if self.rejoin_after_switchover {
+            // only a fast shutdown leaves the shutdown checkpoint the rejoin needs: the stop
+            // plan keeps the immediate shutdown's budget out of it (§5.12)
+            Duration::MAX
         } else {
             self.stop_escalate
         }

@@ -28,6 +28,11 @@ impl Lsn {
             .flatten()
     }
 
+    /// PostgreSQL's `X/Y` text form (what pg_controldata and pg_waldump print).
+    pub fn pg(self) -> String {
+        format!("{:X}/{:X}", self.0 >> 32, self.0 & 0xFFFF_FFFF)
+    }
+
     /// The newer of replay and receive positions (either may be NULL).
     pub fn newer(a: Option<Lsn>, b: Option<Lsn>) -> Option<Lsn> {
         a.max(b)
@@ -56,6 +61,7 @@ mod tests {
             let l = Lsn::parse(pg).unwrap();
             assert_eq!(l.to_string(), attr);
             assert_eq!(Lsn::parse_attr(attr), Some(l));
+            assert_eq!(l.pg(), pg);
         }
         assert_eq!(Lsn::parse("5000060"), None);
         assert_eq!(Lsn::parse("1/100000000"), None);

@@ -3,6 +3,7 @@
 
 pub mod conffile;
 pub mod conftree;
+pub mod controldata;
 pub mod ctl;
 pub mod facts;
 pub mod lockfile;
@@ -13,6 +14,7 @@ pub mod queries;
 pub mod sql;
 pub mod sqlstate;
 pub mod version;
+pub mod waldump;
 pub mod walreceiver;
 
 use crate::ocf::OcfStatus;

@@ -6,6 +6,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use super::rejoin::Mark;
 use super::{AttrChange, ClusterView};
 use crate::ocf::OcfStatus;
 
@@ -63,6 +64,17 @@ pub enum Effect {
     /// Drop these replication slots where they exist (a start drops its slots for the
     /// peers, which only a primary needs).
     DropSlots(Vec<String>),
+    /// Once the server is down: pg_controldata, then record a clean shutdown or remove an
+    /// older record (`rejoin::after_stop`; rejoin_after_switchover, §5.12).
+    RecordShutdown,
+    /// Before promoting: look in this standby's WAL for `node`'s shutdown checkpoint
+    /// `mark` (pg_waldump) and publish the verdict (`rejoin::verdict`) on `node`.
+    ProveRejoin {
+        /// The former primary.
+        node: String,
+        /// Its shutdown checkpoint, from its `<rsc>-clean-shutdown`.
+        mark: Mark,
+    },
 }
 
 impl fmt::Display for Effect {
@@ -101,6 +113,13 @@ impl fmt::Display for Effect {
             Effect::WaitPrimary => write!(f, "wait until PostgreSQL is primary"),
             Effect::CreateSlot(n) => write!(f, "create replication slot {n}"),
             Effect::DropSlots(n) => write!(f, "drop replication slots {}", n.join(", ")),
+            Effect::RecordShutdown => write!(f, "record a clean shutdown (pg_controldata)"),
+            Effect::ProveRejoin { node, mark } => {
+                write!(
+                    f,
+                    "look for the shutdown checkpoint of {node} ({mark}) in the WAL"
+                )
+            }
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod notify;
 pub mod observation;
 pub mod promote;
 pub mod proof;
+pub mod rejoin;
 pub mod start;
 pub mod stop;
 #[cfg(test)]
@@ -41,6 +42,10 @@ pub enum Attr {
     MasterBaseline,
     /// `master-<rsc>`, the promotion score (reboot)
     Score,
+    /// `<rsc>-clean-shutdown`: a primary's last clean shutdown (forever; rejoin, §5.12)
+    CleanShutdown,
+    /// `<rsc>-rejoin-proof`: what the new primary found of it (forever; rejoin, §5.12)
+    RejoinProof,
 }
 
 impl Attr {
@@ -52,12 +57,17 @@ impl Attr {
             Attr::XlogLoc => format!("{rsc}-xlog-loc"),
             Attr::MasterBaseline => format!("{rsc}-master-baseline"),
             Attr::Score => format!("master-{rsc}"),
+            Attr::CleanShutdown => format!("{rsc}-clean-shutdown"),
+            Attr::RejoinProof => format!("{rsc}-rejoin-proof"),
         }
     }
 
     /// Permanent (`-l forever`, in the CIB's nodes section) or transient (`-l reboot`).
     pub fn forever(self) -> bool {
-        self == Attr::DataStatus
+        matches!(
+            self,
+            Attr::DataStatus | Attr::CleanShutdown | Attr::RejoinProof
+        )
     }
 }
 
@@ -223,7 +233,8 @@ impl Plan {
                 }
             }
             Attr::Score => mine || (self.view.online(node) && current.is_some()),
-            Attr::DataStatus => mine || self.view.exists(node),
+            Attr::DataStatus | Attr::RejoinProof => mine || self.view.exists(node),
+            Attr::CleanShutdown => mine,
             Attr::XlogLoc | Attr::MasterBaseline => true,
         };
         allowed.then(|| AttrChange::Set {

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use super::ClusterView;
 use crate::config::Config;
 use crate::ocf::NotifyInfo;
+use crate::pg::controldata::ControlData;
 use crate::pg::facts::ServerFacts;
 use crate::pg::version::PgVersion;
 
@@ -70,6 +71,9 @@ pub struct TmpState {
     pub rep_mode: Option<String>,
     /// The text of standby_streaming, when it exists (`replication::proof`).
     pub streaming: Option<String>,
+    /// The text of clean_shutdown, when it exists and rejoin_after_switchover is on
+    /// (`replication::rejoin`).
+    pub shutdown: Option<String>,
 }
 
 /// Everything one replication action decides from.
@@ -96,6 +100,10 @@ pub struct Observation {
     pub notify: NotifyInfo,
     /// The server's major version (PG_VERSION; 12 when unknown).
     pub version: PgVersion,
+    /// pg_controldata of the stopped server, read by a start (or a former primary's
+    /// post-promote notification) that may rejoin after a switchover (§5.12); `None` when
+    /// not read.
+    pub control: Option<Result<ControlData, String>>,
 }
 
 /// `<tmpdir>/PGSQL.lock`, PG-REX's start-prohibition flag.

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use super::observation::{lock_file, note_file, Server, Upstream};
+use super::rejoin::Mark;
 use super::{
     Attr, Decision, Effect, Observation, OnFail, Outcome, Plan, CAN_NOT_PROMOTE, PROMOTE_ME,
 };
@@ -30,6 +31,30 @@ pub fn refusal(server: &Server, upstream: Option<&Upstream>) -> Option<String> {
         "refusing to promote: the WAL receiver streams from a live primary at {}:{} (partitioned without fencing?)",
         up.host, up.port
     ))
+}
+
+/// Before the promotion (§5.12): each other node that recorded a clean shutdown gets the
+/// verdict of this standby's WAL; a proof left from an older switchover goes.
+fn prove_rejoins(p: &mut Plan, cfg: &Config, obs: &Observation) {
+    for other in cfg.node_list.iter().filter(|n| **n != obs.me) {
+        match obs.view.get(other, Attr::CleanShutdown).map(Mark::parse) {
+            Some(Some(mark)) => p.push_with(
+                Effect::ProveRejoin {
+                    node: other.clone(),
+                    mark,
+                },
+                OnFail::Warn,
+            ),
+            Some(None) => p.note(
+                tracing::Level::WARN,
+                format!("{other}'s clean-shutdown attribute cannot be read: no verdict for it"),
+            ),
+            None if obs.view.get(other, Attr::RejoinProof).is_some() => {
+                p.delete(other, Attr::RejoinProof)
+            }
+            None => {}
+        }
+    }
 }
 
 /// Decides promote.
@@ -76,6 +101,9 @@ pub fn decide(cfg: &Config, obs: &Observation) -> Decision {
     for other in cfg.node_list.iter().filter(|n| **n != me) {
         p.set(other, Attr::DataStatus, "DISCONNECT");
         p.set(other, Attr::Score, CAN_NOT_PROMOTE);
+    }
+    if cfg.rejoin_after_switchover {
+        prove_rejoins(&mut p, cfg, obs);
     }
     p.push(Effect::WriteFile {
         path: lock_file(cfg),

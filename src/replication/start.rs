@@ -3,7 +3,7 @@
 //! PGSQL.lock exists or while the server already runs as a primary.
 
 use super::observation::{lock_file, note_file, rep_mode_file};
-use super::{control, Attr, Decision, Effect, Observation, Outcome, Plan, CAN_NOT_PROMOTE};
+use super::{control, rejoin, Attr, Decision, Effect, Observation, Outcome, Plan, CAN_NOT_PROMOTE};
 use crate::config::{Config, RepMode};
 use crate::ocf::OcfStatus;
 use crate::pg::conffile::{self, Recovery};
@@ -70,6 +70,39 @@ pub fn rep_mode_steps(cfg: &Config, standby: Option<&str>, external: &[String]) 
     ]
 }
 
+/// May this former primary's lock go (§5.12)? Its record, its control data, and the
+/// verdict the promoted node left on it.
+pub fn rejoin_proof(obs: &Observation) -> Result<String, String> {
+    let unread = Err("pg_controldata was not run".to_string());
+    rejoin::proven(
+        obs.tmp.shutdown.as_deref(),
+        obs.control.as_ref().unwrap_or(&unread),
+        obs.view.get(&obs.me, Attr::RejoinProof),
+    )
+}
+
+/// The reason start gives with rejoin_after_switchover when PGSQL.lock stays: which proof
+/// failed, and what the operator does.
+pub fn rejoin_refusal(cfg: &Config, why: &str) -> String {
+    format!(
+        "PGSQL.lock kept: {why}; rebuild this node (pg_basebackup) or pg_rewind it, then remove {}",
+        lock_file(cfg).display()
+    )
+}
+
+/// A start begins a new life as a standby: the record of the last clean shutdown and both
+/// rejoin attributes go.
+fn forget_shutdown(p: &mut Plan, cfg: &Config, obs: &Observation) {
+    if obs.tmp.shutdown.is_some() {
+        p.push(Effect::RemoveFile(rejoin::record_file(cfg)));
+    }
+    for attr in [Attr::CleanShutdown, Attr::RejoinProof] {
+        if obs.view.get(&obs.me, attr).is_some() {
+            p.delete(&obs.me, attr);
+        }
+    }
+}
+
 /// Decides start.
 pub fn decide(cfg: &Config, obs: &Observation) -> Decision {
     let mut p = Plan::new(&obs.me, obs.view.clone());
@@ -101,7 +134,22 @@ pub fn decide(cfg: &Config, obs: &Observation) -> Decision {
     }
     p.delete(&me, Attr::XlogLoc);
     if obs.tmp.lock {
-        return p.finish(Outcome::Failed(lock_reason(cfg)));
+        if !cfg.rejoin_after_switchover {
+            return p.finish(Outcome::Failed(lock_reason(cfg)));
+        }
+        match rejoin_proof(obs) {
+            Ok(why) => {
+                p.note(
+                    tracing::Level::INFO,
+                    format!("removing {}: {why}", lock_file(cfg).display()),
+                );
+                p.push(Effect::RemoveFile(lock_file(cfg)));
+            }
+            Err(why) => return p.finish(Outcome::Failed(rejoin_refusal(cfg, &why))),
+        }
+    }
+    if cfg.rejoin_after_switchover {
+        forget_shutdown(&mut p, cfg, obs);
     }
     if !obs.server.running() {
         p.push(Effect::LaunchStandby);

@@ -36,6 +36,9 @@ fn stop_server(p: &mut Plan, cfg: &Config, obs: &Observation, primary: bool) {
         OnFail::AbortAfter(unknown.into_iter().map(Effect::Attr).collect()),
     );
     let n = &obs.notify;
+    if primary && cfg.rejoin_after_switchover {
+        p.push_with(Effect::RecordShutdown, OnFail::Warn);
+    }
     if primary && n.unpromoted_given && n.unpromoted.is_empty() && obs.tmp.lock {
         p.note(
             tracing::Level::INFO,
@@ -85,6 +88,11 @@ pub fn decide_demote(cfg: &Config, obs: &Observation) -> Decision {
             tracing::Level::INFO,
             "PostgreSQL is already stopped on demote",
         );
+        // stopped by someone else (pg-rex_switchover's pg_ctl stop -m fast) or crashed:
+        // the control data tells which
+        if cfg.rejoin_after_switchover {
+            p.push_with(Effect::RecordShutdown, OnFail::Warn);
+        }
     }
     p.set(&me, Attr::Status, "STOP");
     p.finish(Outcome::Status(OcfStatus::Success))

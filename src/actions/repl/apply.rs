@@ -10,7 +10,9 @@ use crate::cluster::Crm;
 use crate::error::{chain, Error, Result};
 use crate::ocf::OcfStatus;
 use crate::pg::queries;
-use crate::replication::{AttrChange, ClusterView, Decision, Effect, OnFail, Outcome};
+use crate::replication::{
+    rejoin, Attr, AttrChange, ClusterView, Decision, Effect, OnFail, Outcome,
+};
 use crate::world::World;
 
 /// The executor of one action.
@@ -162,6 +164,22 @@ impl<'a, W: World> Executor<'a, W> {
                     .await?;
                 tracing::info!("created replication slot {name}");
             }
+            Effect::RecordShutdown => self.record_shutdown().await,
+            Effect::ProveRejoin { node, mark } => {
+                let found = super::rejoin::find_checkpoint(self.w, agent, mark).await;
+                let verdict = crate::replication::rejoin::verdict(&self.me, mark, &found);
+                if verdict.starts_with("received") {
+                    tracing::info!("rejoin of {node}: {verdict}");
+                } else {
+                    tracing::warn!("rejoin of {node}: {verdict}");
+                }
+                let c = AttrChange::Set {
+                    node: node.clone(),
+                    attr: Attr::RejoinProof,
+                    value: verdict,
+                };
+                self.attr(&c, best_effort).await?
+            }
             Effect::PrepareTmpdir
             | Effect::WriteFile { .. }
             | Effect::RemoveFile(_)
@@ -210,6 +228,25 @@ impl<'a, W: World> Executor<'a, W> {
             }
         }
         outcome(d)
+    }
+
+    /// Once the server is down (§5.12): record its clean shutdown, or remove an older
+    /// record; every failure here is a warning, PostgreSQL being down already.
+    async fn record_shutdown(&mut self) {
+        let control = super::rejoin::control_data(self.w, self.agent).await;
+        let (effects, line) = rejoin::after_stop(&self.agent.cfg, &self.me, &control);
+        tracing::info!("{line}");
+        for e in effects {
+            let gone = |v: &ClusterView, me: &str| {
+                v.exists(me) && v.get(me, Attr::CleanShutdown).is_none()
+            };
+            if matches!(e, Effect::Attr(AttrChange::Delete { .. })) && gone(&self.view, &self.me) {
+                continue;
+            }
+            if let Err(err) = Box::pin(self.effect(&e, true)).await {
+                tracing::warn!("{e} failed, going on: {}", chain(&err));
+            }
+        }
     }
 
     /// The view after the writes so far.

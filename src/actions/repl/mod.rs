@@ -5,6 +5,7 @@
 
 pub mod apply;
 pub mod observe;
+pub mod rejoin;
 #[cfg(test)]
 mod tests;
 
@@ -84,13 +85,37 @@ async fn control<W: World>(
     Ok(status)
 }
 
+/// A former primary's post-promote notification (§5.12): with the proof, the start of a
+/// standby now; without it nothing, and the next monitor finds the server down as before.
+/// The notification succeeds either way.
+async fn rejoin_now<W: World>(w: &mut W, agent: &Agent, mut obs: Observation) {
+    obs.control = Some(rejoin::control_data(w, agent).await);
+    if let Err(why) = replication::start::rejoin_proof(&obs) {
+        tracing::info!("not rejoining as a standby: {why}");
+        return;
+    }
+    tracing::info!(
+        "the new primary proved this node's data a prefix of its history: starting as a standby"
+    );
+    let d = replication::start::decide(&agent.cfg, &obs);
+    if let Err(e) = apply(w, agent, &obs, &d).await {
+        tracing::warn!(
+            "the rejoin as a standby failed: {}",
+            crate::error::chain(&e)
+        );
+    }
+}
+
 /// Runs the replication action of `agent` in `w`.
 pub async fn run<W: World>(w: &mut W, agent: &Agent) -> Result<OcfStatus> {
     let cfg = &agent.cfg;
     match agent.ctx.action {
         Action::Start => {
             let server = observe::server(w, agent, Facts::Required).await?;
-            let obs = observe::observe(w, agent, server, Cluster::Required).await?;
+            let mut obs = observe::observe(w, agent, server, Cluster::Required).await?;
+            if replication::rejoin::needs_control(cfg, &obs) {
+                obs.control = Some(rejoin::control_data(w, agent).await);
+            }
             apply(w, agent, &obs, &replication::start::decide(cfg, &obs)).await
         }
         Action::Stop => {
@@ -177,7 +202,12 @@ pub async fn run<W: World>(w: &mut W, agent: &Agent) -> Result<OcfStatus> {
                 obs.server = observe::server(w, agent, want).await?;
             }
             let d = replication::notify::decide_steps(cfg, &obs, &step);
-            control(w, agent, &obs, &d).await
+            let status = control(w, agent, &obs, &d).await?;
+            if replication::rejoin::rejoins_on_notify(cfg, &obs) {
+                obs.view = d.view.clone();
+                rejoin_now(w, agent, obs).await;
+            }
+            Ok(status)
         }
         Action::Status => Ok(super::monitor::status(w, agent)),
         Action::MetaData | Action::Methods | Action::ValidateAll => Ok(OcfStatus::Success),

@@ -139,6 +139,10 @@ pub fn tmp_state<W: World>(w: &W, agent: &Agent) -> TmpState {
         notes,
         rep_mode: w.read_file(&rep_mode_file(cfg)),
         streaming: w.read_file(&crate::replication::proof::record_file(cfg)),
+        shutdown: cfg
+            .rejoin_after_switchover
+            .then(|| w.read_file(&crate::replication::rejoin::record_file(cfg)))
+            .flatten(),
     }
 }
 
@@ -196,6 +200,7 @@ pub async fn observe_with<W: World>(
         probe: agent.ctx.is_probe(),
         notify: agent.ctx.meta.notify.clone(),
         version: agent.version.unwrap_or(PgVersion::new(12, 0)),
+        control: None,
     })
 }
 

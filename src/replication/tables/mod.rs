@@ -36,6 +36,8 @@ pub(super) fn label(a: Attr) -> &'static str {
         Attr::XlogLoc => "xlog",
         Attr::MasterBaseline => "baseline",
         Attr::Score => "score",
+        Attr::CleanShutdown => "clean",
+        Attr::RejoinProof => "proof",
     }
 }
 
@@ -71,6 +73,8 @@ pub(super) fn short(e: &Effect) -> String {
         Effect::WaitPrimary => "wait primary".into(),
         Effect::CreateSlot(n) => format!("slot {n}"),
         Effect::DropSlots(n) => format!("drop slots {}", n.join(" ")),
+        Effect::RecordShutdown => "record shutdown".into(),
+        Effect::ProveRejoin { node, mark } => format!("prove {node} {mark}"),
     }
 }
 
@@ -146,6 +150,7 @@ pub(super) fn obs(srv: Srv, promoted: &[&str], mine: &[(Attr, &str)]) -> Observa
         probe: false,
         notify: NotifyInfo::default(),
         version: PgVersion::new(15, 0),
+        control: None,
     }
 }
 
