@@ -83,6 +83,8 @@ pub struct FakeWorld {
     pub frozen: Option<Stopped>,
     /// ...until the action has slept this long in total (`None`: for ever).
     pub frozen_for: Option<Duration>,
+    /// What other programs print, by file name (pg_controldata, pg_waldump).
+    pub outputs: BTreeMap<String, String>,
 }
 
 fn status(code: i32) -> ExitStatus {
@@ -252,7 +254,7 @@ impl World for FakeWorld {
                 self.postmaster = None;
             }
             "pg_ctl" if args.iter().any(|a| a == "promote") => self.in_recovery = false,
-            _ => {}
+            _ => out.stdout = self.outputs.get(&name).cloned().unwrap_or_default(),
         }
         Ok(out)
     }

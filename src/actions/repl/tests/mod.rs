@@ -5,6 +5,7 @@ mod faults;
 mod fidelity;
 mod frozen;
 mod guard;
+mod rejoin;
 mod sequences;
 mod standby_proof;
 
