@@ -9,24 +9,8 @@ use std::time::Duration;
 use crate::world::fake::Event;
 
 fn streaming_standby() -> FakeWorld {
-    let mut w = primary_world();
-    w.in_recovery = true;
+    let mut w = promotee_world(&[("pgsql-status", "STOP"), ("master-pgsql", "-INFINITY")]);
     w.receiver_streaming = true;
-    w.crm_mon = crm_mon(
-        &[
-            (
-                "node1",
-                true,
-                &[("pgsql-status", "HS:sync"), ("master-pgsql", "100")],
-            ),
-            (
-                "node2",
-                true,
-                &[("pgsql-status", "STOP"), ("master-pgsql", "-INFINITY")],
-            ),
-        ],
-        &[],
-    );
     w
 }
 

@@ -112,6 +112,24 @@ pub(super) fn primary_world() -> FakeWorld {
     w
 }
 
+/// node1 a sync standby about to be promoted (HS:sync, 100); node2 stopped with `other`.
+pub(super) fn promotee_world(other: &[(&str, &str)]) -> FakeWorld {
+    let mut w = primary_world();
+    w.in_recovery = true;
+    w.crm_mon = crm_mon(
+        &[
+            (
+                "node1",
+                true,
+                &[("pgsql-status", "HS:sync"), ("master-pgsql", "100")],
+            ),
+            ("node2", true, other),
+        ],
+        &[],
+    );
+    w
+}
+
 pub(super) fn run(w: &mut FakeWorld, agent: &Agent) -> crate::error::Result<OcfStatus> {
     block_on(super::run(w, agent))
 }

@@ -73,24 +73,8 @@ fn an_unclean_stop_removes_an_older_record() {
 
 #[test]
 fn promote_publishes_the_verdict_before_promoting() {
-    let mut w = primary_world();
-    w.in_recovery = true;
+    let mut w = promotee_world(&[("pgsql-status", "STOP"), ("pgsql-clean-shutdown", MARK)]);
     w.outputs.insert("pg_waldump".into(), DUMP.into());
-    w.crm_mon = crm_mon(
-        &[
-            (
-                "node1",
-                true,
-                &[("pgsql-status", "HS:sync"), ("master-pgsql", "100")],
-            ),
-            (
-                "node2",
-                true,
-                &[("pgsql-status", "STOP"), ("pgsql-clean-shutdown", MARK)],
-            ),
-        ],
-        &[],
-    );
     let a = agent(Action::Promote, &[ON]);
     assert_eq!(run(&mut w, &a).unwrap(), OcfStatus::Success);
     assert_eq!(

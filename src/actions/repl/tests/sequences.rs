@@ -181,23 +181,7 @@ fn demote_that_cannot_stop_records_unknown() {
 
 #[test]
 fn promote_sequence() {
-    let mut w = primary_world();
-    w.in_recovery = true;
-    w.crm_mon = crm_mon(
-        &[
-            (
-                "node1",
-                true,
-                &[("pgsql-status", "HS:sync"), ("master-pgsql", "100")],
-            ),
-            (
-                "node2",
-                true,
-                &[("pgsql-status", "STOP"), ("master-pgsql", "-INFINITY")],
-            ),
-        ],
-        &[],
-    );
+    let mut w = promotee_world(&[("pgsql-status", "STOP"), ("master-pgsql", "-INFINITY")]);
     let a = agent(
         Action::Promote,
         &[("OCF_RESKEY_replication_slot_name", "pgsql")],
