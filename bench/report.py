@@ -12,8 +12,15 @@ import sys
 R, OUT, PNG = sys.argv[1:4]
 AGENTS = sys.argv[4:] or ["ours", "shell", "paf"]
 NAMES = {"ours": "ours `ocf:pgsqlrs:pgsql`", "shell": "shell `ocf:heartbeat:pgsql`",
-         "paf": "PAF `ocf:heartbeat:pgsqlms`"}
-SHORT = {"ours": "ours (pgsqlrs)", "shell": "shell pgsql", "paf": "PAF pgsqlms"}
+         "paf": "PAF `ocf:heartbeat:pgsqlms`",
+         "rejoin": "ours, `rejoin_after_switchover=true`"}
+SHORT = {"ours": "ours (pgsqlrs)", "shell": "shell pgsql", "paf": "PAF pgsqlms",
+         "rejoin": "ours + rejoin_after_switchover"}
+# SECTION=switchover (bench/run.sh --switchover): only the "Planned switchover" section of
+# OUT is replaced, from this run's results; the rest of OUT stays as it is
+SECTION = os.environ.get("SECTION", "")
+# the rejoin round measures only bring-up and switchovers: its column is in those tables
+BASE = [a for a in AGENTS if a != "rejoin"]
 
 
 def load(agent):
@@ -74,8 +81,10 @@ SW = [("switch_promoted", "`--move --promoted` → standby Promoted", 1, "s", 1)
       ("switch_write", "`--move --promoted` → new primary takes writes via VIP", 1, "s", 1),
       ("switch_write_gap", "switchover: longest gap between client commits", 1, "s", 1),
       ("switch_old_streams", "`--move --promoted` → old primary streams again by itself", 1, "s", 1),
+      ("switch_old_sync", "`--move --promoted` → old primary HS:sync again by itself", 1, "s", 1),
       ("switch_rejoin_rebuild", "old primary not back by itself: manual rebuild → streams", 1, "s", 1),
-      ("pgbench_tps", "pgbench -c 4 TPS during the load samples (info)", 1, "", 0)]
+      ("switch_manual_steps", "operator commands until the old primary streams again", 1, "", 0)]
+TPS = [("pgbench_tps", "pgbench -c 4 TPS during the load samples (info)", 1, "", 0)]
 
 
 def med(agent, m):
@@ -104,15 +113,16 @@ def ratio(agent, m):
     return f"{a / o:.1f}×"
 
 
-def table(rows):
-    others = [a for a in AGENTS if a != "ours"]
-    hdr = "| figure | unit |" + "".join(f" {NAMES[a]} |" + (" ratio to ours |" if a != "ours" else "") for a in AGENTS)
-    out = [hdr, "|" + "---|" * (2 + len(AGENTS) + len(others))]
+def table(rows, agents=None):
+    agents = agents or BASE
+    others = [a for a in agents if a != "ours"]
+    hdr = "| figure | unit |" + "".join(f" {NAMES[a]} |" + (" ratio to ours |" if a != "ours" else "") for a in agents)
+    out = [hdr, "|" + "---|" * (2 + len(agents) + len(others))]
     for m, label, sc, unit, dg in rows:
-        if not any(data[a].get(m) for a in AGENTS):
+        if not any(data[a].get(m) for a in agents):
             continue
         line = f"| {label} | {unit} |"
-        for a in AGENTS:
+        for a in agents:
             line += f" {cell(a, m, sc, unit, dg)} |"
             if a != "ours":
                 line += f" {ratio(a, m)} |"
@@ -144,7 +154,7 @@ md += ["## Monitor (one recurring monitor, run by hand inside the node)", "",
        "and, in a separate run, under `strace -f -e trace=execve` (successful execve calls, "
        "the agent's own included). Pacemaker's own monitors keep running meanwhile. "
        "\"Under pgbench\": `pgbench -c 4 -j 2` runs against the primary (inside its node) while "
-       "the samples are taken.", "", table(MON), ""]
+       "the samples are taken.", "", table(MON + TPS), ""]
 md += ["## Failover", "",
        "A client in its own namespace commits one row per psql connection through the VIP "
        "(`tests/harness/vipwriter.py`). Failover time = from the kill -9 of the primary's "
@@ -163,11 +173,29 @@ md += ["## Bring-up", "",
        "pg_basebackup to node2) to the first Promoted instance and to a streaming standby "
        "(pg_stat_replication on the primary), and for ours/the shell agent to the sync standby "
        "(pgsql-status HS:sync). PAF: no sync notion, so only streaming.", "", table(UP), ""]
-md += ["## Planned switchover", "",
-       "`crm_resource --move --promoted -r pgsql-clone -N <standby>`, then `--clear` once the "
-       "new primary takes writes. The old primary gets SW_WAIT (45) s to stream again by "
-       "itself; if it does not, the manual work it needs is done (PAF: first a plain cleanup; "
-       "then ban, pg_basebackup, rm PGSQL.lock, clear, cleanup) and timed separately.", "", table(SW), ""]
+
+
+def switchover_section():
+    """The "Planned switchover" section: every agent of the run, the rejoin round included."""
+    sec = ["## Planned switchover", "",
+           "`crm_resource --move --promoted -r pgsql-clone -N <standby>`, then `--clear` once the "
+           "new primary takes writes. The old primary gets SW_WAIT (45) s to stream again by "
+           "itself; if it does not, the manual work it needs is done (PAF: first a plain cleanup; "
+           "then ban, pg_basebackup, rm PGSQL.lock, clear, cleanup) and timed separately. "
+           "\"ours, rejoin_after_switchover=true\" is our agent with the rejoin after a "
+           "switchover on (docs/contract.md §5.12): its round measures only the bring-up and "
+           "the switchovers."]
+    if SECTION:
+        sec += ["", f"From a separate run (`bench/run.sh --switchover`): {meta.get('date', ['?'])[0]}, "
+                f"our agent at git commit {meta.get('commit', ['?'])[0]}, "
+                f"{meta.get('params', ['?'])[0]}; the other sections are from the run above."]
+    sec += ["", table(SW, AGENTS), ""]
+    for a in AGENTS:
+        sec += [f"- {SHORT[a]} — {k}: {v}" for k, v in info(a) if k.startswith("switch")]
+    return sec + [""]
+
+
+md += switchover_section()
 md += ["## Notes", "",
        "- The shell agent's round ran pacemakerd with `OCF_FUNCTIONS_DIR` pointing at a patched "
        "copy of ocf-shellfuncs made under the bench's state directory (HARNESS.md pitfall 1: "
@@ -213,14 +241,24 @@ md += ["## Notes", "",
        "answers): one connection, one round trip, one TCP connect.",
        ""]
 md += ["## What each agent needed (from the run)", ""]
-for a in AGENTS:
+for a in BASE:
     for k, v in info(a):
-        v = v.replace("&quot;", '"')
-        md.append(f"- {SHORT[a]} — {k}: {v}")
+        if not k.startswith("switch"):
+            md.append(f"- {SHORT[a]} — {k}: " + v.replace("&quot;", '"'))
 missing = [a for a in AGENTS if not data[a]]
 if missing:
     md += ["", "Missing: no figures for " + ", ".join(missing) + " (round failed or not run)."]
 md += ["", "![monitor and failover figures](benchmarks.png)", ""]
+if SECTION == "switchover":
+    old = open(OUT).read()
+    head, sep, rest = old.partition("## Planned switchover")
+    if not sep:
+        sys.exit(f"{OUT} has no section 'Planned switchover'")
+    tail = rest[rest.find("\n## "):] if "\n## " in rest else "\n"
+    new = head + "\n".join(switchover_section()).rstrip("\n") + "\n" + tail
+    open(OUT, "w").write(new)
+    print("\n".join(switchover_section()))
+    sys.exit(0)
 open(OUT, "w").write("\n".join(md))
 print("\n".join(md))
 

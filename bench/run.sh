@@ -1,8 +1,10 @@
 #!/bin/bash
-# shellcheck disable=SC2317,SC2119  # functions run through check / wait_for / trap; failed_actions takes optional arguments
+# shellcheck source-path=SCRIPTDIR disable=SC2317,SC2119  # functions run through check / wait_for / trap; failed_actions takes optional arguments
 # Side-by-side benchmark of three PostgreSQL promotable-clone agents on the SAME real 2-node
 # Corosync + Pacemaker cluster configuration (tests/harness/cluster2.sh), one after another:
 #   ours   ocf:pgsqlrs:pgsql      this project
+#   rejoin ocf:pgsqlrs:pgsql      this project with rejoin_after_switchover=true: bring-up and
+#                                 switchovers only (docs/contract.md §5.12)
 #   shell  ocf:heartbeat:pgsql    Debian resource-agents; pacemakerd of its round runs with
 #                                 OCF_FUNCTIONS_DIR=<patched ocf-shellfuncs copy> (HARNESS.md
 #                                 pitfall 1: the stock library cannot set -INFINITY)
@@ -11,9 +13,11 @@
 # Same PostgreSQL settings, same operations (monitor 3 s Promoted / 4 s Unpromoted,
 # migration-threshold 1, resource-stickiness INFINITY), same VIP + constraints for all three.
 #
-# usage: bash bench/run.sh [--smoke] [--agents "ours shell paf"]      (as root)
+# usage: bash bench/run.sh [--smoke] [--switchover] [--agents "ours shell paf rejoin"]  (as root)
 #   --smoke   one sample of everything (short pgbench), our agent only unless --agents is
 #             given; writes $H/benchmarks-smoke.md instead of docs/ (< 5 min)
+#   --switchover  bring-up and SW_N (3) switchovers only, every agent in one run; replaces
+#             only the "Planned switchover" section of OUT (results in $H/results-switchover)
 # Env: MON_N (15) monitor samples per role and phase   FO_N (3) kill -9 failovers
 #      CRASH_N (3) node-crash failovers   SW_N (1) switchovers   LOAD_T (40) pgbench seconds
 #      SW_WAIT (45) seconds the old primary gets to stream again by itself after a switchover
@@ -34,10 +38,11 @@ CLUSTER=$ROOT/tests/harness/cluster2.sh
 XMLGEN=$ROOT/tests/harness/pgsql-clone-xml.sh
 export WAIT_STEP=0.2
 
-SMOKE=0; AGENTS=
+SMOKE=0; SWONLY=0; AGENTS=
 while [ $# -gt 0 ]; do
   case $1 in
     --smoke) SMOKE=1 ;;
+    --switchover) SWONLY=1; SW_N=${SW_N:-3} ;;
     --agents) AGENTS=$2; shift ;;
     *) sed -n '2,/^set -u/p' "$0" | grep '^#'; exit 2 ;;
   esac
@@ -47,12 +52,13 @@ if [ $SMOKE = 1 ]; then
   AGENTS=${AGENTS:-ours}; MON_N=${MON_N:-1}; FO_N=${FO_N:-1}; CRASH_N=${CRASH_N:-1}
   SW_N=${SW_N:-1}; LOAD_T=${LOAD_T:-6}; SW_WAIT=${SW_WAIT:-20}; OUT=${OUT:-$H/benchmarks-smoke.md}
 else
-  AGENTS=${AGENTS:-ours shell paf}
+  AGENTS=${AGENTS:-ours shell paf rejoin}
 fi
 SW_WAIT=${SW_WAIT:-45}; MON_N=${MON_N:-15}; FO_N=${FO_N:-3}; CRASH_N=${CRASH_N:-3}; SW_N=${SW_N:-1}; LOAD_T=${LOAD_T:-40}
 OUT=${OUT:-$ROOT/docs/benchmarks.md}
 N=2; NODES="node1 node2"; VIP=$NET.100
 R=$H/results; [ $SMOKE = 1 ] && R=$H/results-smoke   # a smoke run never touches real results
+[ $SWONLY = 1 ] && R=$H/results-switchover
 [ "$(id -u)" = 0 ] || { echo "bench/run.sh must run as root" >&2; exit 2; }
 mkdir -p "$R"
 exec > >(trap '' INT TERM; exec tee "$H/bench.log") 2>&1
@@ -87,8 +93,11 @@ agent_setup() {  # sets PROVIDER TYPE AGENT_PATH PCMK_EXTRA_ENV for $AG
            make_ocf_lib || return 1
            PCMK_EXTRA_ENV="OCF_FUNCTIONS_DIR=$H/ocf-lib" ;;
     paf)   PROVIDER=heartbeat; TYPE=pgsqlms ;;
+    rejoin) PROVIDER=pgsqlrs;  TYPE=pgsql ;;
   esac
-  export PCMK_EXTRA_ENV
+  EXTRA_PARAMS=
+  [ "$AG" = rejoin ] && EXTRA_PARAMS="rejoin_after_switchover=true"
+  export PCMK_EXTRA_ENV EXTRA_PARAMS
   AGENT_PATH=/usr/lib/ocf/resource.d/$PROVIDER/$TYPE
 }
 # (make_ocf_lib, the shell agent's patched ocf-shellfuncs: tests/harness/pgclone.sh)
@@ -124,39 +133,9 @@ prepare() {
   return 0
 }
 
-# rebuild I : node I rebuilt from the primary and back as a standby (rebuild_node: ban while
-# it is active, wipe, pg_basebackup via the VIP, data_hook, rm PGSQL.lock, clear, cleanup);
-# waits until it is sync_ok. Sets T_REBUILD (whole), T_CLEANUP (cleanup -> ready).
-rebuild() {
-  local i=$1
-  T_REBUILD=-; T_CLEANUP=-
-  rebuild_node "$i" || { say "rebuild node$i: $REB_ERR"; return 1; }
-  if wait_for 120 sync_ok "$REB_P" "$i"; then
-    T_CLEANUP=$(elapsed "$REB_TC"); T_REBUILD=$(elapsed "$REB_T0")
-    say "node$i rebuilt and back ($T_REBUILD s, $T_CLEANUP s after the cleanup)"
-  else
-    say "node$i not back after the rebuild"; show; return 1
-  fi
-}
-# rejoin I : bring the failed old primary back. ours/shell keep PGSQL.lock -> rebuild. PAF
-# keeps no lock: first try a plain `crm_resource --cleanup` (30 s), rebuild only if the
-# node does not stream by then. Sets REJOIN_MODE.
-rejoin() {
-  local i=$1 p tc
-  REJOIN_MODE=rebuild
-  if [ "$AG" = paf ]; then
-    settle 60s; p=$(promoted_node)
-    tc=$(now)
-    cx crm_resource --cleanup -r pgsql-clone -N "node$i" >/dev/null 2>&1
-    if wait_for 30 sync_ok "$p" "$i"; then
-      REJOIN_MODE="cleanup only"; T_CLEANUP=$(elapsed "$tc"); T_REBUILD=-
-      say "node$i back as a streaming standby after a plain cleanup ($T_CLEANUP s)"; return 0
-    fi
-    say "node$i does not stream 30 s after a plain cleanup: $(mon -1 2>/dev/null | grep -iE 'pgsql|fail' | tr '\n' ';')"
-  fi
-  [ -f "$H/n$i/pgsql/tmp/PGSQL.lock" ] && REJOIN_MODE="rebuild (PGSQL.lock)"
-  rebuild "$i"
-}
+# rebuild, rejoin and switchover: bench/switchover.sh
+# shellcheck source=switchover.sh
+. "$B/switchover.sh"
 
 # --- capture the monitor environment Pacemaker gives the agent ----------------------------
 execd_pid() {  # host PID of node I's pacemaker-execd (recorded by cluster2.sh)
@@ -252,6 +231,8 @@ round() {
   wait_for 60 ready || { say "standby not ready"; show; return 1; }
   wait_for 30 sqlv "select 1" >/dev/null || say "VIP does not answer"
   show
+  # the rejoin round and a --switchover run: switchovers only
+  if [ $SWONLY = 1 ] || [ "$AG" = rejoin ]; then switchovers; step "$AG: teardown"; teardown; return 0; fi
 
   # --- monitor env + samples -------------------------------------------------------------
   step "$AG: monitor samples (primary node$P, standby node$S)"
@@ -289,11 +270,7 @@ round() {
     wait_for 120 ready || { say "not ready"; show; break; }
     failover crash || break
   done
-  for k in $(seq 1 "$SW_N"); do
-    step "$AG: switchover $k/$SW_N: crm_resource --move --promoted, --clear"
-    wait_for 120 ready || { say "not ready"; show; break; }
-    switchover || break
-  done
+  switchovers
   for k in $(seq 1 "$FO_N"); do
     step "$AG: failover $k/$FO_N: kill -9 of the primary's postmaster"
     wait_for 120 ready || { say "not ready"; show; break; }
@@ -376,49 +353,12 @@ failover() {
 # switchover: crm_resource --move --promoted to the standby; measured until the new primary
 # takes writes through the VIP and until the old primary streams from it again (without help
 # for SW_WAIT s; then whatever manual work it needs: rejoin)
-switchover() {
-  local P S t0 end tp=- tw=- ts=- gap lock=no failed
-  P=$(promoted_node); S=$(other "$P")
-  writer_start "$AG-switch" $(( $(date +%s%N) / 1000 % 1000000000000 + 500000000000 ))
-  wait_for 30 acks_at_least 10
-  t0=$(now)
-  cx crm_resource --move --promoted -r pgsql-clone -N "node$S" -Q > "$H/move.out" 2>&1 \
-    || { say "crm_resource --move --promoted failed: $(cat "$H/move.out")"; writer_stop; return 1; }
-  end=$(awk -v n="$(now)" 'BEGIN{printf "%.3f", n + 120}')
-  while awk -v n="$(now)" -v e="$end" 'BEGIN{exit !(n < e)}'; do
-    [ "$tp" = - ] && [ "$(promoted_node)" = "$S" ] && tp=$(elapsed "$t0")
-    if [ "$tp" != - ] && [ "$tw" = - ] && vip_on "$S" \
-       && [ "$(sqlv "insert into t(id, note) values ($(( $(date +%s%N) / 1000 % 1000000000000 + 900000000000 )), 'switchover') returning 1" 2>/dev/null)" = 1 ]; then
-      tw=$(elapsed "$t0")
-    fi
-    [ "$tw" != - ] && break
-    sleep 0.2
-  done
-  [ "$tp" != - ] && rec switch_promoted "$tp"
-  [ "$tw" != - ] && rec switch_write "$tw"
-  sleep 2; writer_stop
-  gap=$(writer_max_gap); rec switch_write_gap "$gap"
-  cx crm_resource --clear --promoted -r pgsql-clone -Q >/dev/null 2>&1 || cx crm_resource --clear -r pgsql-clone -Q >/dev/null 2>&1
-  [ "$tw" = - ] && { say "switchover did not complete"; show; return 1; }
-  if wait_for "$SW_WAIT" streaming "$S" "$P"; then
-    ts=$(elapsed "$t0"); rec switch_old_streams "$ts"
-    info switch_manual "none: the old primary node$P streams again by itself (${ts} s after --move)"
-  else
-    [ -f "$H/n$P/pgsql/tmp/PGSQL.lock" ] && lock=yes
-    failed=$(failed_actions)
-    say "old primary node$P does not stream $SW_WAIT s after --move: PGSQL.lock $lock; failures: ${failed:-none}"; show
-    rejoin "$P" || return 1
-    [ "$T_REBUILD" != - ] && rec switch_rejoin_rebuild "$T_REBUILD"
-    info switch_manual "old primary node$P not streaming $SW_WAIT s after --move (PGSQL.lock: $lock; failed actions: ${failed:-none}); manual work: $REJOIN_MODE, which took ${T_REBUILD} s until it streamed"
-  fi
-}
-
 # ======================================================================================
 step "bench: agents [$AGENTS], MON_N=$MON_N FO_N=$FO_N CRASH_N=$CRASH_N SW_N=$SW_N LOAD_T=$LOAD_T, H=$H NET=$NET NETNS_PREFIX=$NETNS_PREFIX"
 for c in strace /usr/bin/time "$PGBIN/pgbench"; do
   command -v "$c" >/dev/null || { echo "missing $c: run bench/deps.sh" >&2; exit 2; }
 done
-if [ "${BUILD:-1}" != 0 ] && [[ " $AGENTS " == *" ours "* ]]; then
+if [ "${BUILD:-1}" != 0 ] && [[ " $AGENTS " == *" ours "* || " $AGENTS " == *" rejoin "* ]]; then
   (cd "$ROOT" && cargo build --release 2>&1 | tail -1 | sed 's/^/# /')
   "$ROOT/packaging/install.sh" | sed 's/^/# /'
 fi
@@ -432,13 +372,13 @@ else {
     echo "pkg	$p $(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || echo -)"
   done
   echo "commit	$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)$(cd "$ROOT" && git diff --quiet HEAD -- src 2>/dev/null || echo ' (src modified)')"
-  echo "params	MON_N=$MON_N FO_N=$FO_N CRASH_N=$CRASH_N SW_N=$SW_N LOAD_T=$LOAD_T smoke=$SMOKE"
+  echo "params	MON_N=$MON_N FO_N=$FO_N CRASH_N=$CRASH_N SW_N=$SW_N LOAD_T=$LOAD_T smoke=$SMOKE switchover-only=$SWONLY"
 } > "$R/meta.tsv"
 fi
 failed_rounds=
 # KEEP_RESULTS=1: keep other agents' results of an earlier run (the report shows every agent
 # with results in $R; each round records its own date)
-[ "${KEEP_RESULTS:-0}" = 1 ] || rm -f "$R"/*.tsv.agent "$R"/ours.* "$R"/shell.* "$R"/paf.*
+[ "${KEEP_RESULTS:-0}" = 1 ] || rm -f "$R"/*.tsv.agent "$R"/ours.* "$R"/shell.* "$R"/paf.* "$R"/rejoin.*
 for a in $AGENTS; do
   rm -f "$R/$a.tsv" "$R/$a.info"
   round "$a" || { failed_rounds="$failed_rounds $a"; say "round $a incomplete"; teardown; }
@@ -446,7 +386,8 @@ done
 trap - EXIT
 step "report"
 # shellcheck disable=SC2046  # agent names are single words
-/usr/bin/python3 "$B/report.py" "$R" "$OUT" "${OUT%.md}.png" $(for a in ours shell paf; do [ -s "$R/$a.tsv" ] || [ -s "$R/$a.info" ] && echo $a; done) | sed 's/^/  /'
+SECTION=$([ $SWONLY = 1 ] && echo switchover) /usr/bin/python3 "$B/report.py" "$R" "$OUT" "${OUT%.md}.png" \
+  $(for a in ours shell paf rejoin; do [ -s "$R/$a.tsv" ] || [ -s "$R/$a.info" ] && echo $a; done) | sed 's/^/  /'
 say "written: $OUT ${OUT%.md}.png"
 ip netns list | grep -q "^${NETNS_PREFIX}-" && say "WARNING: ${NETNS_PREFIX}-* namespaces left"
 [ -z "$failed_rounds" ] || say "incomplete rounds:$failed_rounds"

@@ -3,7 +3,8 @@
 #   style (fmt, clippy, rustdoc, shellcheck), unit tests, black-box tests against real PostgreSQL 15,
 #   ocf-tester against the installed agent, the agent under real Pacemaker clusters:
 #   single node (rep_mode none), 2 and 3 nodes (promotable clone, failover scenarios), the
-#   PG-REX fault rows with real fencing on 2 and 3 nodes (tests/faults.sh), a short soak of
+#   PG-REX fault rows with real fencing on 2 and 3 nodes (tests/faults.sh), the rejoin after
+#   a switchover and its unsafe cases on 2 and 3 nodes (tests/rejoin.sh), a short soak of
 #   failovers (tests/soak-smoke.sh), the live migration from ocf:heartbeat:pgsql
 #   (tests/migrate.sh), the packages installed on a fresh Debian 12 root (tests/package.sh),
 #   the PostgreSQL version matrix (tests/versions.sh: 11, 13, 17 and 18; every major from
@@ -131,6 +132,8 @@ tap_layer pacemaker2 tests/pacemaker2.sh 2
 tap_layer pacemaker3 tests/pacemaker2.sh 3
 tap_layer faults tests/faults.sh 2
 tap_layer faults3 tests/faults.sh 3
+tap_layer rejoin tests/rejoin.sh 2
+tap_layer rejoin3 tests/rejoin.sh 3
 tap_layer soak-smoke tests/soak-smoke.sh
 tap_layer migrate tests/migrate.sh
 tap_layer package tests/package.sh

@@ -58,6 +58,8 @@ pub const ATTRIBUTES: &[(&str, &str, &str)] = &[
     ("<rsc>-xlog-loc", "reboot", "16 hex digits, while electing a primary"),
     ("<rsc>-master-baseline", "reboot", "16 hex digits: the WAL position at promotion (a standby records its own at post-demote)"),
     ("<rsc>-receiver-status", "transient (attrd)", "normal, normal (master), ERROR"),
+    ("<rsc>-clean-shutdown", "forever", "tli=<n> lsn=<X/Y> xid=<epoch:xid> oid=<n>: this node's last clean shutdown as a primary (only with rejoin_after_switchover, §5.12)"),
+    ("<rsc>-rejoin-proof", "forever", "on a former primary, written by the node promoted after it: received by <node>: tli=... lsn=... xid=... oid=... or not received by <node>: <why> (§5.12)"),
 ];
 
 /// The files of docs/contract.md §6: (file, what the agent does with it).
@@ -69,6 +71,11 @@ pub const FILES: &[(&str, &str)] = &[
     ("<pgdata>/standby.signal", "Makes the server a standby (PostgreSQL 12 and later)."),
     ("<pgdata>/recovery.conf", "The recovery settings before PostgreSQL 12."),
     ("<tmpdir>/xlog_note.N", "A standby's samples while electing a primary."),
+    (
+        "<tmpdir>/clean_shutdown",
+        "With rejoin_after_switchover: this node's last clean shutdown as a primary, \
+         written by demote or stop, forgotten by the next start.",
+    ),
     (
         "<tmpdir>/standby_streaming",
         "The WAL receiver connection a standby's last snapshot found in order: while it \

@@ -154,10 +154,9 @@ pub fn proven(
     control: &Result<ControlData, String>,
     verdict: Option<&str>,
 ) -> Result<String, String> {
-    let record = record.map(str::trim_end).ok_or_else(|| {
-        "no clean shutdown of this node as a primary is recorded (it was not stopped cleanly by the agent)"
-            .to_string()
-    })?;
+    let record = record
+        .map(str::trim_end)
+        .ok_or_else(|| "no clean shutdown of this node as a primary is recorded".to_string())?;
     let control = control
         .as_ref()
         .map_err(|e| format!("its control data cannot be read ({e})"))?;
@@ -172,9 +171,11 @@ pub fn proven(
     };
     let verdict = verdict
         .ok_or_else(|| format!("no promoted node checked for its shutdown checkpoint ({now})"))?;
-    if let Some(why) = verdict.strip_prefix("not received by ") {
+    // Pacemaker keeps 128 bytes of an exit reason: who and what come first
+    if let Some(v) = verdict.strip_prefix("not received by ") {
+        let (prover, why) = v.split_once(": ").unwrap_or(("the new primary", v));
         return Err(format!(
-            "the new primary was promoted without its shutdown checkpoint: {why}"
+            "{prover} was promoted without this node's shutdown checkpoint ({why})"
         ));
     }
     match verdict.strip_prefix("received by ").and_then(|v| v.split_once(": ")) {

@@ -50,8 +50,10 @@ if len(p) == 1: print(p[0])'
 # exit reason of OP_KEY on NODE
 failed_actions() {
   mon -1 --output-as=xml 2>/dev/null | python3 -c '
-import sys, xml.etree.ElementTree as ET
+import sys, html, xml.etree.ElementTree as ET
 f = list(ET.parse(sys.stdin).iter("failure"))
+for x in f:  # crm_mon 2.1 escapes the exit reason twice (an apostrophe comes as &apos;)
+    x.set("exitreason", html.unescape(x.get("exitreason") or ""))
 if len(sys.argv) == 3:
     print(next((x.get("exitreason") or "" for x in f if x.get("op_key") == sys.argv[1] and x.get("node") == sys.argv[2]), ""))
 else:

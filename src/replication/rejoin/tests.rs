@@ -151,7 +151,7 @@ fn proven_table() {
          Err("its data changed")),
         (Some(RECORD), clean.clone(), None, Err("no promoted node checked for its shutdown checkpoint")),
         (Some(RECORD), clean.clone(), Some("not received by n2: no record at 0/3050BB8 on timeline 1"),
-         Err("the new primary was promoted without its shutdown checkpoint: n2: no record at 0/3050BB8")),
+         Err("n2 was promoted without this node's shutdown checkpoint (no record at 0/3050BB8 on timeline 1)")),
         (Some(RECORD), clean.clone(), Some("received by n2: tli=1 lsn=0/3000028 xid=0:745 oid=16393"),
          Err("is not about its shutdown checkpoint")),
         (Some(RECORD), clean.clone(), Some("yes"), Err("is not about its shutdown checkpoint")),

@@ -125,7 +125,7 @@ fn start_removes_the_lock_when_the_new_primary_proved_the_prefix() {
 fn start_keeps_the_lock_and_says_which_proof_failed() {
     let table = [
         ("not received by node2: no record at 0/3050BB8 on timeline 1",
-         "PGSQL.lock kept: the new primary was promoted without its shutdown checkpoint: node2: no record at 0/3050BB8 on timeline 1; rebuild this node (pg_basebackup) or pg_rewind it, then remove /t/tmp/PGSQL.lock"),
+         "PGSQL.lock kept: node2 was promoted without this node's shutdown checkpoint (no record at 0/3050BB8 on timeline 1); rebuild this node (pg_basebackup) or pg_rewind it, then remove /t/tmp/PGSQL.lock"),
         ("received by node2: tli=1 lsn=0/3000028 xid=0:745 oid=16393", "is not about its shutdown checkpoint"),
     ];
     for (verdict, reason) in table {
