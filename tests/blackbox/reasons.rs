@@ -58,6 +58,8 @@ const ANCHORS: &[(&str, Kind, &str)] = &[
     ("fn cannot_react(", Kind::Body, ""),
     ("fn lock_reason(", Kind::Body, ""),
     ("fn refusal(", Kind::Body, ""),
+    // start with rejoin_after_switchover: PGSQL.lock stays, and why (§5.12)
+    ("fn rejoin_refusal(", Kind::Body, ""),
     // start_opt / ctl_opt that cannot be split into words
     ("fn split(", Kind::Body, "src/words.rs"),
     // pgsql show: which clone it reads (passed on with map_err(Error::failed))
