@@ -184,7 +184,11 @@ def switchover_section():
            "then ban, pg_basebackup, rm PGSQL.lock, clear, cleanup) and timed separately. "
            "\"ours, rejoin_after_switchover=true\" is our agent with the rejoin after a "
            "switchover on (docs/contract.md §5.12): its round measures only the bring-up and "
-           "the switchovers."]
+           "the switchovers. PAF is set up with asynchronous replication here (PostgreSQL's "
+           "default; PAF does not manage synchronous_standby_names), so it has no HS:sync figure: its \"streams again\" row is the one to "
+           "compare. The unsafe cases (kill -9 of the primary, a standby behind, a "
+           "replication-link cut), where the lock must stay, are tests, not figures: "
+           "tests/rejoin.sh on 2 and 3 nodes."]
     if SECTION:
         sec += ["", f"From a separate run (`bench/run.sh --switchover`): {meta.get('date', ['?'])[0]}, "
                 f"our agent at git commit {meta.get('commit', ['?'])[0]}, "
