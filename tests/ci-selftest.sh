@@ -17,8 +17,13 @@ TAP_LAYER=ci-selftest
 need_root ci-selftest.sh
 
 W=$(mktemp -d /tmp/pgsql-ci-selftest.XXXXXX)
-# one target directory for both copies: the dependencies build once
+# one target directory for both copies: the dependencies build once. A new one starts as a
+# copy of this checkout's target/ (when there is one), so the crates.io dependencies are
+# already built and only the copies' own crate compiles (about 2 minutes saved in CI)
 export CARGO_TARGET_DIR=${SELFTEST_TARGET:-/tmp/pgsql-ci-selftest-target}
+if [ ! -e "$CARGO_TARGET_DIR" ] && [ -d "$ROOT/target" ]; then
+  cp -a --reflink=auto "$ROOT/target" "$CARGO_TARGET_DIR" || rm -rf "$CARGO_TARGET_DIR"
+fi
 tap_before_finish() { rm -rf "$W"; }
 
 # copy DIR : this checkout's tracked files (as committed or changed) into DIR
